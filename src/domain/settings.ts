@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { MAX_REC_SLOTS } from "./properties.js";
+
+// `.default()` before `.describe()`: in zod 4 the description stays on the outer schema only in that order.
+
+export const SyncSettingsSchema = z.object({
+  intervalMinutes: z.number().int().min(5).max(1440).default(60)
+    .describe("Minutes between scheduled syncs."),
+  batchSize: z.number().int().min(1).max(100).default(100)
+    .describe("Contacts per write-back call; a checkpoint is stored after each (HubSpot batch calls take at most 100)."),
+});
+
+export const CleaningSettingsSchema = z.object({
+  orderDedupeWindowMinutes: z.number().int().min(0).max(1440).default(10)
+    .describe("Two orders from one contact with the same items and value this close together are one order fired twice."),
+  categoryAliases: z.record(z.string(), z.string()).default({})
+    .describe("Extra category merges the admin asked for, raw name -> canonical path (applied after the automatic ones)."),
+});
+
+export const LifecycleThresholdsSchema = z.object({
+  newCustomerDays: z.number().int().min(1).default(30)
+    .describe("A one-time buyer whose order is at most this many days old is a new customer."),
+  activeDays: z.number().int().min(1).default(90)
+    .describe("A buyer whose last order is at most this many days old is an active customer."),
+  lapsingDays: z.number().int().min(1).default(180)
+    .describe("A buyer whose last order is older than the active window but at most this old is lapsing; older is churned."),
+}).refine((t) => t.newCustomerDays <= t.activeDays && t.activeDays < t.lapsingDays, {
+  message: "thresholds must satisfy newCustomerDays <= activeDays < lapsingDays",
+});
+
+export const IntentSettingsSchema = z.object({
+  viewWeight: z.number().min(0).default(1).describe("Weight of a product view toward a category's affinity."),
+  cartWeight: z.number().min(0).default(3).describe("Weight of an add-to-cart toward a category's affinity."),
+  orderWeight: z.number().min(0).default(5).describe("Weight of a purchased item toward a category's affinity."),
+});
+
+export const RecommendationSettingsSchema = z.object({
+  slots: z.number().int().min(3).max(MAX_REC_SLOTS).default(3)
+    .describe(`Recommendation slots filled per contact (3 to ${MAX_REC_SLOTS}).`),
+  bestsellerWindowDays: z.number().int().min(1).max(730).default(90)
+    .describe("Bestsellers are ranked by units sold in this many days before the run."),
+  excludePurchasedDays: z.number().int().min(0).default(365)
+    .describe("Never recommend a product the contact bought within this many days (0 turns the rule off)."),
+});
+
+/** Everything an admin can set for one installation. Every field has a default. */
+export const SettingsSchema = z.object({
+  sync: SyncSettingsSchema.default(SyncSettingsSchema.parse({})),
+  cleaning: CleaningSettingsSchema.default(CleaningSettingsSchema.parse({})),
+  lifecycle: LifecycleThresholdsSchema.default(LifecycleThresholdsSchema.parse({})),
+  intent: IntentSettingsSchema.default(IntentSettingsSchema.parse({})),
+  recommendations: RecommendationSettingsSchema.default(RecommendationSettingsSchema.parse({})),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+export type SyncSettings = Settings["sync"];
+export type CleaningSettings = Settings["cleaning"];
+export type LifecycleThresholds = Settings["lifecycle"];
+export type IntentSettings = Settings["intent"];
+export type RecommendationSettings = Settings["recommendations"];
+
+export const defaultSettings = (): Settings => SettingsSchema.parse({});
+
+export type SettingDoc = { readonly key: string; readonly doc: string; readonly default: unknown };
+
+/** One row per setting, dotted key first: what the settings page and the README table render. */
+export function describeSettings(): SettingDoc[] {
+  const defaults = defaultSettings();
+  return Object.entries(SettingsSchema.shape).flatMap(([group, wrapped]) => {
+    const inner = unwrapObject(wrapped);
+    const groupDefaults = defaults[group as keyof Settings] as Record<string, unknown>;
+    return Object.entries(inner.shape).map(([key, field]) => ({
+      key: `${group}.${key}`,
+      doc: (field as z.ZodType).description ?? "",
+      default: groupDefaults[key],
+    }));
+  });
+}
+
+function unwrapObject(schema: z.ZodType): z.ZodObject {
+  let s: z.ZodType = schema;
+  // Groups are object schemas wrapped in default() and sometimes refine(); peel to the shape.
+  while (!(s instanceof z.ZodObject)) {
+    if (s instanceof z.ZodDefault) s = s.def.innerType as z.ZodType;
+    else throw new Error("settings groups must be objects");
+  }
+  return s;
+}
