@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { existsSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { pino, type Logger } from "pino";
+import { loadConfig, type AppConfig } from "./config.js";
+import { createFilesConnector } from "./connectors/files/connector.js";
+import { generateDemoStore } from "./demo/generate-demo-store.js";
+import type { Connector, Store } from "./domain/index.js";
+import { createApp } from "./server/app.js";
+import { createLowdbStore } from "./store/lowdb-store.js";
+import { formatSummary } from "./sync/format-summary.js";
+import { createTerminalProgress } from "./sync/progress.js";
+import { runSync } from "./sync/run-sync.js";
+import { scheduleSync } from "./sync/schedule.js";
+
+/** The composition root: the only file that picks a concrete store and connector. */
+const DEMO_ID = "demo";
+
+type FilesTarget = { readonly installationId: string; readonly inputDir: string; readonly outputDir: string };
+
+const int = (value: string): number => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError("must be a whole number");
+  return parsed;
+};
+
+async function openStore(config: AppConfig): Promise<Store> {
+  return createLowdbStore(resolve(config.DATA_DIR, "store"));
+}
+
+async function ensureInstallation(store: Store, id: string, name: string): Promise<void> {
+  if ((await store.getInstallation(id)) !== null) return;
+  await store.saveInstallation({ id, esp: "files", name, createdAt: new Date().toISOString(), propertiesDefined: [] });
+}
+
+async function syncOnce(store: Store, connector: Connector, installationId: string, dryRun: boolean, seed: number): Promise<void> {
+  const bars = process.stderr.isTTY ? createTerminalProgress() : null;
+  try {
+    const { summary, changes } = await runSync({ connector, store, now: () => new Date(), seed, ...(bars ? { onProgress: bars.update } : {}) }, installationId, { dryRun });
+    bars?.stop();
+    console.log(formatSummary(summary));
+    if (dryRun) {
+      for (const change of changes.slice(0, 20)) console.log(`  ${change.contactId}: ${JSON.stringify(change.set)}`);
+      if (changes.length > 20) console.log(`  … and ${changes.length - 20} more contacts`);
+    }
+  } finally {
+    bars?.stop();
+  }
+}
+
+function serve(config: AppConfig, store: Store, log: Logger, installationId: string, sync: () => Promise<void>, intervalMinutes: number): void {
+  const app = createApp({ store, log, installationId });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : config.PORT;
+    console.log(`\nTailor is serving http://${config.HOST}:${port}/  (feed: http://${config.HOST}:${port}/feeds/${installationId}.json)`);
+    console.log(`Next sync every ${intervalMinutes} min. Ctrl-C to stop.`);
+  });
+  const schedule = scheduleSync(intervalMinutes, sync, (error) => { log.error({ err: error }, "scheduled sync failed"); });
+  const stop = () => {
+    void schedule.stop().finally(() => server.close(() => process.exit(0)));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function filesTarget(config: AppConfig, options: { installation: string; input?: string; output?: string }): FilesTarget {
+  const inputDir = resolve(options.input ?? join(config.DATA_DIR, `${options.installation}-input`));
+  const outputDir = resolve(options.output ?? join(config.DATA_DIR, `${options.installation}-output`));
+  if (!existsSync(inputDir)) throw new Error(`No input folder at ${inputDir}: pass --input <folder with contacts, products and events files>.`);
+  return { installationId: options.installation, inputDir, outputDir };
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.LOG_LEVEL }, pino.destination(2));
+  const program = new Command("tailor").description("Per-contact scores, segments and recommendations for your ESP.");
+
+  program.command("demo")
+    .description("Generate the demo shop, run a full sync over it, then serve the run page and the feed.")
+    .option("--contacts <n>", "contacts in the demo shop", int, 3000)
+    .option("--products <n>", "products in the demo catalog", int, 300)
+    .option("--days <n>", "days of history", int, 120)
+    .option("--seed <n>", "seed: the same seed makes the same shop", int, 42)
+    .option("--fresh", "forget earlier demo runs and start over", false)
+    .option("--no-serve", "exit after the sync instead of serving")
+    .action(async (o: { contacts: number; products: number; days: number; seed: number; fresh: boolean; serve: boolean }) => {
+      const inputDir = resolve(config.DATA_DIR, `${DEMO_ID}-input`);
+      const outputDir = resolve(config.DATA_DIR, `${DEMO_ID}-output`);
+      if (o.fresh) for (const dir of [inputDir, outputDir, resolve(config.DATA_DIR, "store", DEMO_ID)]) rmSync(dir, { recursive: true, force: true });
+      if (!existsSync(inputDir)) {
+        // Generated once; later demo runs sync the same files, so the second run writes nothing.
+        const stats = await generateDemoStore({ dir: inputDir, seed: o.seed, contacts: o.contacts, products: o.products, days: o.days, now: new Date() });
+        console.log(`Demo shop generated in ${inputDir}: ${stats.contacts.toLocaleString("en-US")} contacts, ${stats.products} products, ${stats.events.toLocaleString("en-US")} events, dirty on purpose: ${JSON.stringify(stats.dirty)}`);
+      }
+      const store = await openStore(config);
+      await ensureInstallation(store, DEMO_ID, "Demo shop");
+      const connector = createFilesConnector({ inputDir, outputDir });
+      const sync = () => syncOnce(store, connector, DEMO_ID, false, o.seed);
+      await sync();
+      console.log(`Property changes and the feed were written to ${outputDir}`);
+      if (o.serve) serve(config, store, log, DEMO_ID, sync, (await store.getSettings(DEMO_ID)).sync.intervalMinutes);
+    });
+
+  program.command("sync")
+    .description("Run one sync for a folder of CSV / NDJSON files (creates the installation on first use).")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--input <dir>", "folder with contacts, products, events (or Online Retail invoice CSV) files")
+    .option("--output <dir>", "folder the property changes and the feed are written to")
+    .option("--dry-run", "print what would change and write nothing", false)
+    .option("--seed <n>", "seed for the engine", int, 42)
+    .action(async (o: { installation: string; input?: string; output?: string; dryRun: boolean; seed: number }) => {
+      const target = filesTarget(config, o);
+      const store = await openStore(config);
+      await ensureInstallation(store, target.installationId, target.installationId);
+      await syncOnce(store, createFilesConnector(target), target.installationId, o.dryRun, o.seed);
+    });
+
+  program.command("serve")
+    .description("Serve the run page and the feed, and sync on the schedule from Settings.")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--input <dir>", "input folder for the files connector")
+    .option("--output <dir>", "output folder for the files connector")
+    .action(async (o: { installation: string; input?: string; output?: string }) => {
+      const target = filesTarget(config, o);
+      const store = await openStore(config);
+      await ensureInstallation(store, target.installationId, target.installationId);
+      const connector = createFilesConnector(target);
+      serve(config, store, log, target.installationId, () => syncOnce(store, connector, target.installationId, false, 42), (await store.getSettings(target.installationId)).sync.intervalMinutes);
+    });
+
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+import { z } from "zod";
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATA_DIR: z.string().min(1).default("./.tailor"),
+  PUBLIC_URL: z.url().default("http://localhost:3000"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Tokens at rest are encrypted with this key; only the ESP connectors need it, so demo runs without. */
+  TOKEN_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 32 bytes of hex (64 hex digits)").optional(),
+});
+export type AppConfig = z.infer<typeof EnvSchema>;
+
+/** Reads the environment once, at startup. Nothing else in src/ touches process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  // Name every bad key at once, never echo a value: some of them are secrets.
+  const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+  throw new Error(`Invalid configuration:\n${problems.join("\n")}`);
+}

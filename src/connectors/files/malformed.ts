@@ -1,0 +1,8 @@
+/** A line or row that could not be read; ingest quarantines it (it fails every schema) with this reason. */
+export type Malformed = { readonly _malformed: string; readonly line: number; readonly text: string };
+
+/** Longest text kept from a bad line, so one corrupt megabyte does not bloat the quarantine. */
+const MAX_TEXT = 2_000;
+
+export const malformed = (reason: string, line: number, text: string): Malformed =>
+  ({ _malformed: reason, line, text: text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text });

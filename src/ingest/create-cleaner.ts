@@ -1,0 +1,184 @@
+import { z } from "zod";
+import { check, ContactSchema, EventSchema, ProductSchema } from "../domain/index.js";
+import type { CleaningSettings, Contact, Event, IngestReport, Product, Quarantined, Stream } from "../domain/index.js";
+import { createIdentities, IdentitiesStateSchema } from "./identities.js";
+import { normaliseEmail } from "./normalise-email.js";
+import { createOrderDedupe, OrderDedupeStateSchema } from "./order-dedupe.js";
+import { createTaxonomy, TaxonomyStateSchema } from "./taxonomy.js";
+
+/** What one page of cleaning gives back: records to store, and what was set aside with its reason. */
+export type CleanResult<T> = { readonly records: T[]; readonly quarantine: Quarantined[] };
+
+/** ingest's memory between pages and runs: identities, order keys and the learned taxonomy. */
+export const CleanStateSchema = z.object({
+  version: z.literal(1),
+  identities: IdentitiesStateSchema,
+  orders: OrderDedupeStateSchema,
+  taxonomy: TaxonomyStateSchema,
+});
+export type CleanState = z.infer<typeof CleanStateSchema>;
+
+/** One run's cleaning: contacts pages first, then products, then events, all through one cleaner. */
+export type Cleaner = {
+  contacts(raw: readonly unknown[]): CleanResult<Contact>;
+  products(raw: readonly unknown[]): CleanResult<Product>;
+  events(raw: readonly unknown[]): CleanResult<Event>;
+  /**
+   * JSON-serialisable memory to store with each page and pass back next run. Cheap to call
+   * after every page: unchanged parts are shared, frozen, with the previous snapshot.
+   */
+  state(): CleanState;
+  /**
+   * What this run's cleaning did, counted. Per stream, received = accepted + quarantined,
+   * plus identitiesMerged for contacts and both ordersDeduped counts for events.
+   */
+  report(): IngestReport;
+};
+
+const EMPTY_STATE: CleanState = {
+  version: 1,
+  identities: { people: [], aliases: [] },
+  orders: { orderIds: [], recent: [] },
+  taxonomy: {},
+};
+
+/** Builds a cleaner. state: what a previous cleaner's state() returned (read back from JSON), or null on the first run; invalid state starts fresh. */
+export function createCleaner(settings: CleaningSettings, state: unknown): Cleaner {
+  const parsed = CleanStateSchema.safeParse(state);
+  const from = parsed.success ? parsed.data : EMPTY_STATE;
+  const identities = createIdentities(from.identities);
+  const orders = createOrderDedupe(from.orders, settings.orderDedupeWindowMinutes);
+  const taxonomy = createTaxonomy(from.taxonomy, settings.categoryAliases);
+
+  const received: Record<Stream, number> = { contacts: 0, products: 0, events: 0 };
+  const accepted: Record<Stream, number> = { contacts: 0, products: 0, events: 0 };
+  const quarantinedByReason: Record<string, number> = {};
+  const ordersDeduped = { sameOrderId: 0, sameContents: 0 };
+  const categoriesMerged: Record<string, string> = {};
+  let identitiesMerged = 0;
+
+  function quarantine(into: Quarantined[], stream: Stream, reason: string, raw: unknown): void {
+    into.push({ stream, reason, raw });
+    const semicolon = reason.indexOf(";");
+    const group = semicolon === -1 ? reason : reason.slice(0, semicolon);
+    quarantinedByReason[group] = (quarantinedByReason[group] ?? 0) + 1;
+  }
+
+  function canonical(raw: string): string {
+    const path = taxonomy.resolve(raw);
+    if (path !== raw) categoriesMerged[raw] = path;
+    return path;
+  }
+
+  return {
+    contacts(raw) {
+      received.contacts += raw.length;
+      const records: Contact[] = [];
+      const quarantined: Quarantined[] = [];
+      // One record per person per page: a later copy or a merged alias replaces the earlier one.
+      const indexById = new Map<string, number>();
+      for (const item of raw) {
+        const checked = check(ContactSchema, item);
+        if (!checked.ok) {
+          quarantine(quarantined, "contacts", checked.reason, item);
+          continue;
+        }
+        const contact = checked.value;
+        if (contact.email !== undefined) {
+          const email = normaliseEmail(contact.email);
+          if (email === null) {
+            quarantine(quarantined, "contacts", "email: not a valid address", item);
+            continue;
+          }
+          contact.email = email;
+        }
+        const absorbed = identities.absorb(contact);
+        if (absorbed.merged) identitiesMerged++;
+        else accepted.contacts++;
+        const at = indexById.get(absorbed.contact.id);
+        if (at === undefined) indexById.set(absorbed.contact.id, records.push(absorbed.contact) - 1);
+        else records[at] = absorbed.contact;
+      }
+      return { records, quarantine: quarantined };
+    },
+
+    products(raw) {
+      received.products += raw.length;
+      const records: Product[] = [];
+      const quarantined: Quarantined[] = [];
+      for (const item of raw) {
+        const checked = check(ProductSchema, item);
+        if (checked.ok) records.push(checked.value);
+        else quarantine(quarantined, "products", checked.reason, item);
+      }
+      // Learn the page as a whole first, so a plural spelling anywhere in it sets the display form.
+      taxonomy.learn(records.map((p) => p.category));
+      for (const product of records) product.category = canonical(product.category);
+      accepted.products += records.length;
+      return { records, quarantine: quarantined };
+    },
+
+    events(raw) {
+      received.events += raw.length;
+      const valid: Event[] = [];
+      const quarantined: Quarantined[] = [];
+      const categories: string[] = [];
+      for (const item of raw) {
+        const checked = check(EventSchema, item);
+        if (!checked.ok) {
+          quarantine(quarantined, "events", checked.reason, item);
+          continue;
+        }
+        valid.push(checked.value);
+        if (checked.value.type === "viewed_category") categories.push(checked.value.category);
+      }
+      if (categories.length > 0) taxonomy.learn(categories);
+
+      const records: Event[] = [];
+      for (const event of valid) {
+        const keptId = identities.keptIdOf(event.contactId);
+        if (keptId === undefined) {
+          quarantine(quarantined, "events", "contactId: unknown contact", event);
+          continue;
+        }
+        // The event is our own parsed copy, so rewriting it in place allocates nothing.
+        event.contactId = keptId;
+        if (event.type === "viewed_category") {
+          event.category = canonical(event.category);
+          if (event.category === "") {
+            quarantine(quarantined, "events", "category: empty after normalisation", event);
+            continue;
+          }
+        } else if (event.type === "placed_order") {
+          const verdict = orders.judge(event);
+          if (verdict !== "new") {
+            ordersDeduped[verdict]++;
+            continue;
+          }
+        }
+        records.push(event);
+      }
+      accepted.events += records.length;
+      return { records, quarantine: quarantined };
+    },
+
+    state() {
+      return { version: 1, identities: identities.state(), orders: orders.state(), taxonomy: taxonomy.state() };
+    },
+
+    report() {
+      return {
+        received: { ...received },
+        accepted: { ...accepted },
+        quarantinedByReason: { ...quarantinedByReason },
+        identitiesMerged,
+        ordersDeduped: { ...ordersDeduped },
+        // Re-pulled non-order events cannot reach here: a page is committed with its cursor
+        // atomically, so a crash re-pulls only uncommitted pages. Remembering every event id
+        // to count them would make the state grow with events, not contacts and orders.
+        eventsRepeated: 0,
+        categoriesMerged: { ...categoriesMerged },
+      };
+    },
+  };
+}

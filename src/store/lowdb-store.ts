@@ -1,0 +1,116 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { JSONFilePreset } from "lowdb/node";
+import type { Low } from "lowdb";
+import { SettingsSchema } from "../domain/index.js";
+import type { Installation, RunSummary, Settings, Store } from "../domain/index.js";
+import { openInstallationFolder } from "./installation-folder.js";
+import type { InstallationFolder } from "./installation-folder.js";
+
+/**
+ * The lowdb document: only small things, because lowdb rewrites the whole file on every
+ * write. Cursors live in each installation's commit.json instead, so they move in the
+ * same atomic step as the page they belong to.
+ */
+type Doc = {
+  installations: Installation[];
+  settings: { installationId: string; settings: unknown }[];
+  /** Newest first within each installation. */
+  runs: RunSummary[];
+};
+
+/** Run history kept per installation; older runs are dropped when a new one is saved. */
+export const RUNS_KEPT = 200;
+
+/**
+ * The embedded default store: `<dir>/tailor.json` (lowdb) for installations, settings and
+ * runs, and `<dir>/<installationId>/` for records, events, quarantine, written values,
+ * profiles and the feed (see installation-folder.ts for the files and the commit protocol).
+ */
+export async function createLowdbStore(dir: string): Promise<Store> {
+  await mkdir(dir, { recursive: true });
+  const db: Low<Doc> = await JSONFilePreset<Doc>(join(dir, "tailor.json"), { installations: [], settings: [], runs: [] });
+  const folders = new Map<string, Promise<InstallationFolder>>();
+
+  /** Opens (and recovers) an installation's folder once per process. */
+  function folderOf(installationId: string): Promise<InstallationFolder> {
+    let opening = folders.get(installationId);
+    if (opening === undefined) {
+      const path = join(dir, folderName(installationId));
+      opening = mkdir(path, { recursive: true }).then(() => openInstallationFolder(path));
+      // A failed open is not cached, so the next call tries again.
+      opening.catch(() => folders.delete(installationId));
+      folders.set(installationId, opening);
+    }
+    return opening;
+  }
+
+  return {
+    listInstallations: () => Promise.resolve([...db.data.installations]),
+    getInstallation: (installationId) => Promise.resolve(db.data.installations.find((i) => i.id === installationId) ?? null),
+    async saveInstallation(installation) {
+      const others = db.data.installations.filter((i) => i.id !== installation.id);
+      db.data.installations = [...others, installation];
+      await db.write();
+    },
+
+    getSettings(installationId) {
+      const saved = db.data.settings.find((s) => s.installationId === installationId);
+      // Parsing fills defaults for settings added since these were saved.
+      return Promise.resolve(SettingsSchema.parse(saved?.settings ?? {}));
+    },
+    async saveSettings(installationId, settings: Settings) {
+      const others = db.data.settings.filter((s) => s.installationId !== installationId);
+      db.data.settings = [...others, { installationId, settings }];
+      await db.write();
+    },
+
+    getCursor: async (installationId, stream) => (await folderOf(installationId)).getCursor(stream),
+    getCleanState: async (installationId) => (await folderOf(installationId)).getCleanState(),
+    commitPage: async (installationId, runId, commit) => { await (await folderOf(installationId)).commitPage(runId, commit); },
+
+    async *readContacts(installationId) {
+      yield* (await folderOf(installationId)).readContacts();
+    },
+    async *readProducts(installationId) {
+      yield* (await folderOf(installationId)).readProducts();
+    },
+    async *readEvents(installationId) {
+      yield* (await folderOf(installationId)).readEvents();
+    },
+
+    lastWritten: async (installationId) => (await folderOf(installationId)).lastWritten(),
+    checkpointPush: async (installationId, runId, written, refused) => { await (await folderOf(installationId)).checkpointPush(runId, written, refused); },
+
+    saveProfiles: async (installationId, profiles) => { await (await folderOf(installationId)).saveProfiles(profiles); },
+    getProfile: async (installationId, contactId) => (await folderOf(installationId)).getProfile(contactId),
+    saveFeed: async (installationId, feed) => { await (await folderOf(installationId)).saveFeed(feed); },
+    getFeed: async (installationId) => (await folderOf(installationId)).getFeed(),
+
+    async saveRun(run) {
+      const others = db.data.runs.filter((r) => r.runId !== run.runId);
+      const mine = [run, ...others.filter((r) => r.installationId === run.installationId)]
+        .sort(newestFirst)
+        .slice(0, RUNS_KEPT);
+      db.data.runs = [...others.filter((r) => r.installationId !== run.installationId), ...mine];
+      await db.write();
+      // A finished run is a quiet moment: fold the written-values journal into its snapshot.
+      if (run.status !== "running") await (await folderOf(run.installationId)).compactWritten();
+    },
+    listRuns: (installationId, limit) =>
+      Promise.resolve(db.data.runs.filter((r) => r.installationId === installationId).slice(0, Math.max(0, limit))),
+    listQuarantine: async (installationId, page) => (await folderOf(installationId)).listQuarantine(page.limit, page.offset),
+  };
+}
+
+/** Newest first by start time; ties keep insertion order (sort is stable). */
+export function newestFirst(a: RunSummary, b: RunSummary): number {
+  return Date.parse(b.startedAt) - Date.parse(a.startedAt);
+}
+
+/** A folder name that cannot escape `dir`, whatever the ESP's account id looks like. */
+function folderName(installationId: string): string {
+  const name = encodeURIComponent(installationId);
+  if (name === "" || name === "." || name === "..") throw new Error(`unusable installation id ${JSON.stringify(installationId)}`);
+  return name;
+}

@@ -1,0 +1,29 @@
+import type { RunSummary } from "../domain/index.js";
+
+const n = (value: number): string => value.toLocaleString("en-US");
+
+/** The end-of-run summary, as printed on the terminal. */
+export function formatSummary(s: RunSummary): string {
+  const i = s.ingest;
+  const received = i.received.contacts + i.received.products + i.received.events;
+  const seconds = s.durationMs / 1000;
+  const perSecond = seconds > 0 ? Math.round(received / seconds) : received;
+  const lines = [
+    `Tailor sync ${s.runId} ${s.status}${s.dryRun ? " (dry run: nothing written)" : ""} in ${seconds.toFixed(1)} s`,
+    `  records in      ${n(received)} (contacts ${n(i.received.contacts)}, products ${n(i.received.products)}, events ${n(i.received.events)}; ${n(perSecond)}/s)`,
+    `  quarantined     ${n(s.quarantined)}${formatCounts(i.quarantinedByReason)}`,
+    `  merged          ${n(i.identitiesMerged)} identities, ${n(i.ordersDeduped.sameOrderId + i.ordersDeduped.sameContents)} duplicate orders (same id ${n(i.ordersDeduped.sameOrderId)}, same contents ${n(i.ordersDeduped.sameContents)}), ${n(Object.keys(i.categoriesMerged).length)} category names`,
+    `  contacts scored ${n(s.contactsScored)}`,
+    `  changed         ${n(s.contactsChanged)} contacts, ${n(s.propertiesChanged)} property values`,
+    `  written         ${n(s.written)} contacts in ${n(s.writeCalls)} calls${s.writeFailures > 0 ? `, ${n(s.writeFailures)} refused` : ""}`,
+  ];
+  for (const w of s.warnings) lines.push(`  warning         ${w}`);
+  if (s.error !== undefined) lines.push(`  error           ${s.error}`);
+  return lines.join("\n");
+}
+
+function formatCounts(counts: Readonly<Record<string, number>>): string {
+  const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
+  if (entries.length === 0) return "";
+  return "\n" + entries.map(([reason, count]) => `                    ${n(count).padStart(7)}  ${reason}`).join("\n");
+}

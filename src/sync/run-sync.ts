@@ -1,0 +1,202 @@
+import type { Connector, Contact, IngestReport, Installation, Page, PropertyChange, Quarantined, RunSummary, Settings, Store, Stream } from "../domain/index.js";
+import { PROPERTIES, STREAMS } from "../domain/index.js";
+import { buildFeed } from "../engine/build-feed.js";
+import { addEvents, createFeatureBook } from "../engine/feature-book.js";
+import { createRng } from "../engine/rng.js";
+import { score } from "../engine/score.js";
+import { createCleaner, type Cleaner } from "../ingest/create-cleaner.js";
+import { chunk } from "./chunk.js";
+import { diff } from "./diff.js";
+
+export type SyncPhase = "pull" | "score" | "push";
+/** Where a run is; `total` is known for scoring and pushing, not for pulls. */
+export type SyncProgress = { readonly phase: SyncPhase; readonly label: string; readonly done: number; readonly total: number | null };
+
+export type SyncDeps = {
+  readonly connector: Connector;
+  readonly store: Store;
+  /** The run's single instant is read once, at its start, so every score in a run agrees. */
+  readonly now: () => Date;
+  /** Seed for the engine's rng; a run is deterministic given data, settings, now and seed. */
+  readonly seed?: number;
+  readonly onProgress?: (progress: SyncProgress) => void;
+};
+
+export type SyncOptions = {
+  /** Pull, clean, score and diff, but write nothing to the ESP. */
+  readonly dryRun?: boolean;
+};
+
+export type SyncResult = { readonly summary: RunSummary; readonly changes: readonly PropertyChange[] };
+
+/** One run, top to bottom: pull → clean → score → diff → push. Resumable at every page and batch. */
+export async function runSync(deps: SyncDeps, installationId: string, options: SyncOptions = {}): Promise<SyncResult> {
+  const { connector, store } = deps;
+  const startedAt = deps.now();
+  const dryRun = options.dryRun ?? false;
+  const installation = await store.getInstallation(installationId);
+  if (installation === null) throw new Error(`No installation "${installationId}": install Tailor for it first.`);
+  const settings = await store.getSettings(installationId);
+  const runId = `run-${startedAt.toISOString()}`;
+  const running = emptySummary(runId, installationId, startedAt, dryRun);
+  await store.saveRun(running);
+  const progress = deps.onProgress ?? (() => undefined);
+
+  try {
+    if (!dryRun) await defineMissingProperties(connector, store, installation);
+    const cleaner = createCleaner(settings.cleaning, await store.getCleanState(installationId));
+    const warnings = await pullAll(connector, store, cleaner, installationId, runId, progress);
+    const ingest = cleaner.report();
+
+    const { profiles, contacts, products } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
+    const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
+    const pushed = dryRun ? { written: 0, failures: 0, calls: 0 } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
+
+    const feed = buildFeed(products, startedAt);
+    if (!dryRun) await connector.publishFeed(feed);
+    await store.saveFeed(installationId, feed);
+    await store.saveProfiles(installationId, profiles);
+
+    const summary: RunSummary = {
+      ...running,
+      status: "succeeded",
+      finishedAt: deps.now().toISOString(),
+      ingest,
+      quarantined: sumValues(ingest.quarantinedByReason) + pushed.failures,
+      contactsScored: profiles.length,
+      contactsChanged: changes.length,
+      propertiesChanged: changes.reduce((n, c) => n + Object.keys(c.set).length, 0),
+      written: pushed.written,
+      writeFailures: pushed.failures,
+      writeCalls: pushed.calls,
+      durationMs: deps.now().getTime() - startedAt.getTime(),
+      warnings,
+    };
+    await store.saveRun(summary);
+    return { summary, changes };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await store.saveRun({ ...running, status: "failed", finishedAt: deps.now().toISOString(), durationMs: deps.now().getTime() - startedAt.getTime(), error: message });
+    throw error;
+  }
+}
+
+/** Setup is idempotent: only properties the ESP has not been given yet are created. */
+async function defineMissingProperties(connector: Connector, store: Store, installation: Installation): Promise<void> {
+  const known = new Set(installation.propertiesDefined);
+  const missing = PROPERTIES.filter((p) => !known.has(p.name));
+  if (missing.length === 0) return;
+  await connector.defineProperties(missing);
+  await store.saveInstallation({ ...installation, propertiesDefined: [...known, ...missing.map((p) => p.name)] });
+}
+
+/** Contacts first, so events can be tied to people; products before events, so categories are canonical. */
+async function pullAll(connector: Connector, store: Store, cleaner: Cleaner, installationId: string, runId: string, progress: (p: SyncProgress) => void): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const stream of STREAMS) {
+    let done = 0;
+    for await (const page of pullStream(connector, stream, await store.getCursor(installationId, stream))) {
+      const cleaned = cleanPage(cleaner, stream, page);
+      await store.commitPage(installationId, runId, { stream, ...cleaned, cleanState: cleaner.state(), cursor: page.next });
+      warnings.push(...(page.warnings ?? []));
+      done += page.records.length;
+      progress({ phase: "pull", label: stream, done, total: null });
+    }
+  }
+  return warnings;
+}
+
+function pullStream(connector: Connector, stream: Stream, from: string | null): AsyncIterable<Page> {
+  switch (stream) {
+    case "contacts": return connector.pullContacts(from);
+    case "products": return connector.pullProducts(from);
+    case "events": return connector.pullEvents(from);
+  }
+}
+
+function cleanPage(cleaner: Cleaner, stream: Stream, page: Page) {
+  const none = { contacts: [], products: [], events: [] };
+  switch (stream) {
+    case "contacts": {
+      const { records, quarantine } = cleaner.contacts(page.records);
+      return { ...none, contacts: records, quarantine };
+    }
+    case "products": {
+      const { records, quarantine } = cleaner.products(page.records);
+      return { ...none, products: records, quarantine };
+    }
+    case "events": {
+      const { records, quarantine } = cleaner.events(page.records);
+      return { ...none, events: records, quarantine };
+    }
+  }
+}
+
+/** Events are folded chunk by chunk into per-contact aggregates; they are never all in memory at once. */
+async function scoreAll(store: Store, installationId: string, settings: Settings, now: Date, seed: number, progress: (p: SyncProgress) => void) {
+  const products = await collect(store.readProducts(installationId));
+  const contactList = await collect(store.readContacts(installationId));
+  const book = createFeatureBook(products, settings);
+  let folded = 0;
+  for await (const events of store.readEvents(installationId)) {
+    addEvents(book, events);
+    folded += events.length;
+    progress({ phase: "score", label: "events", done: folded, total: null });
+  }
+  const profiles = score({ contacts: contactList, products, book }, settings, now, createRng(seed));
+  progress({ phase: "score", label: "contacts", done: profiles.length, total: profiles.length });
+  const contacts = new Map<string, Contact>(contactList.map((c) => [c.id, c]));
+  return { profiles, contacts, products };
+}
+
+/** Each batch is checkpointed before the next is sent, so a crash never loses or repeats a write. */
+async function pushAll(connector: Connector, store: Store, installationId: string, runId: string, changes: readonly PropertyChange[], settings: Settings, progress: (p: SyncProgress) => void) {
+  let written = 0;
+  let failures = 0;
+  let calls = 0;
+  let done = 0;
+  for (const batch of chunk(changes, settings.sync.batchSize)) {
+    const report = await connector.pushChanges(batch);
+    calls++;
+    const failed = new Map(report.failed.map((f) => [f.contactId, f]));
+    const accepted = batch.filter((c) => !failed.has(c.contactId));
+    // Retryable failures are simply not recorded as written: the next run's diff sends them again.
+    const refused: Quarantined[] = batch.flatMap((c) => {
+      const f = failed.get(c.contactId);
+      return f === undefined || f.retryable ? [] : [{ stream: "push" as const, reason: `push: ${f.reason}`, raw: c }];
+    });
+    await store.checkpointPush(installationId, runId, accepted, refused);
+    written += report.written;
+    failures += report.failed.length;
+    done += batch.length;
+    progress({ phase: "push", label: "contacts", done, total: changes.length });
+  }
+  return { written, failures, calls };
+}
+
+async function collect<T>(chunks: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const all: T[] = [];
+  // Not push(...c): spreading a 10,000-record chunk as arguments can overflow the stack.
+  for await (const c of chunks) for (const item of c) all.push(item);
+  return all;
+}
+
+const sumValues = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+
+const zeroByStream = (): Record<Stream, number> => ({ contacts: 0, products: 0, events: 0 });
+
+function emptySummary(runId: string, installationId: string, startedAt: Date, dryRun: boolean): RunSummary {
+  const ingest: IngestReport = {
+    received: zeroByStream(),
+    accepted: zeroByStream(),
+    quarantinedByReason: {},
+    identitiesMerged: 0,
+    ordersDeduped: { sameOrderId: 0, sameContents: 0 },
+    eventsRepeated: 0,
+    categoriesMerged: {},
+  };
+  return {
+    runId, installationId, status: "running", startedAt: startedAt.toISOString(), finishedAt: null, dryRun, ingest,
+    quarantined: 0, contactsScored: 0, contactsChanged: 0, propertiesChanged: 0, written: 0, writeFailures: 0, writeCalls: 0, durationMs: 0, warnings: [],
+  };
+}

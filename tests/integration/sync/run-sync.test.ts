@@ -1,0 +1,122 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { PropertyChange, Store } from "../../../src/domain/index.js";
+import { PROPERTIES } from "../../../src/domain/index.js";
+import { createLowdbStore } from "../../../src/store/lowdb-store.js";
+import { createMemoryStore } from "../../../src/store/memory-store.js";
+import { runSync } from "../../../src/sync/run-sync.js";
+import { createScriptedConnector, smallShop } from "../../helpers/scripted-connector.js";
+
+const NOW = new Date("2026-11-01T12:00:00Z");
+const ID = "shop";
+
+async function installed(store: Store): Promise<Store> {
+  await store.saveInstallation({ id: ID, esp: "files", name: "Shop", createdAt: NOW.toISOString(), propertiesDefined: [] });
+  return store;
+}
+
+const deps = (connector: ReturnType<typeof createScriptedConnector>, store: Store) => ({ connector, store, now: () => NOW, seed: 7 });
+
+/** Every write as "contact property=value", so lost and repeated writes both show. */
+const writes = (pushes: readonly (readonly PropertyChange[])[]) =>
+  pushes.flat().flatMap((c) => Object.entries(c.set).map(([k, v]) => `${c.contactId} ${k}=${String(v)}`)).sort();
+
+describe("runSync", () => {
+  let store: Store;
+  beforeEach(async () => { store = await installed(createMemoryStore()); });
+
+  it("pulls, scores and writes every contact on the first run, and defines the properties once", async () => {
+    const connector = createScriptedConnector(smallShop(120, NOW));
+    const { summary } = await runSync(deps(connector, store), ID);
+    expect(summary.status).toBe("succeeded");
+    expect(summary.ingest.received).toEqual({ contacts: 120, products: 6, events: 120 + 180 });
+    expect(summary.contactsScored).toBe(120);
+    expect(summary.contactsChanged).toBe(120);
+    expect(summary.written).toBe(120);
+    expect(summary.writeCalls).toBe(2); // batches of 100
+    expect(connector.defined).toEqual(PROPERTIES.map((p) => p.name));
+    expect(Object.keys(connector.feed?.products ?? {})).toHaveLength(6);
+  });
+
+  it("writes nothing on a second run over unchanged data", async () => {
+    const connector = createScriptedConnector(smallShop(120, NOW));
+    await runSync(deps(connector, store), ID);
+    connector.pushes.length = 0;
+    const { summary } = await runSync(deps(connector, store), ID);
+    expect(summary.ingest.received).toEqual({ contacts: 0, products: 0, events: 0 });
+    expect(summary.contactsChanged).toBe(0);
+    expect(summary.writeCalls).toBe(0);
+    expect(connector.pushes).toEqual([]);
+    expect(connector.defined).toHaveLength(PROPERTIES.length);
+  });
+
+  it("writes only the changed properties of a contact whose data changed", async () => {
+    const shop = smallShop(120, NOW);
+    const connector = createScriptedConnector(shop);
+    await runSync(deps(connector, store), ID);
+    connector.pushes.length = 0;
+    // c0 had no orders (a new lead); now it buys p5, which is not a bestseller slot it holds.
+    shop.events.push({ id: "late", type: "placed_order", contactId: "c0", orderId: "late", at: new Date(NOW.getTime() - 86_400_000).toISOString(), value: 15, items: [{ productId: "p5", quantity: 1, price: 15 }] });
+    const { summary } = await runSync(deps(connector, store), ID);
+    expect(summary.ingest.received.events).toBe(1);
+    expect(connector.pushes.flat().map((c) => c.contactId)).toEqual(["c0"]);
+    const set = connector.pushes.flat()[0]?.set ?? {};
+    expect(set).toMatchObject({ tailor_lifecycle: "new_customer", tailor_orders: 1, tailor_revenue: 15, tailor_aov: 15, tailor_top_category: "home > candles" });
+    expect(Object.keys(set)).not.toContain("tailor_rec_1_url");
+  });
+
+  it("prints the diff but writes nothing in a dry run", async () => {
+    const connector = createScriptedConnector(smallShop(30, NOW));
+    const { summary, changes } = await runSync(deps(connector, store), ID, { dryRun: true });
+    expect(changes).toHaveLength(30);
+    expect(summary.written).toBe(0);
+    expect(connector.pushes).toEqual([]);
+    expect(connector.defined).toEqual([]);
+  });
+
+  it("keeps a refused record in the quarantine with the ESP's reason and writes the rest", async () => {
+    const connector = createScriptedConnector(smallShop(10, NOW));
+    connector.refuse.set("c3", { reason: "INVALID_EMAIL", retryable: false });
+    const { summary } = await runSync(deps(connector, store), ID);
+    expect(summary.written).toBe(9);
+    expect(summary.writeFailures).toBe(1);
+    const { items } = await store.listQuarantine(ID, { limit: 10, offset: 0 });
+    expect(items.map((q) => q.reason)).toContain("push: INVALID_EMAIL");
+  });
+
+  it("sends a retryable refusal again on the next run", async () => {
+    const connector = createScriptedConnector(smallShop(10, NOW));
+    connector.refuse.set("c3", { reason: "busy", retryable: true });
+    await runSync(deps(connector, store), ID);
+    connector.refuse.clear();
+    connector.pushes.length = 0;
+    await runSync(deps(connector, store), ID);
+    expect(connector.pushes.flat().map((c) => c.contactId)).toEqual(["c3"]);
+  });
+});
+
+describe("runSync after a crash between batches", () => {
+  it.each([
+    ["memory", async () => { const s = createMemoryStore(); return { open: () => Promise.resolve(s) }; }],
+    ["lowdb", async () => { const dir = mkdtempSync(join(tmpdir(), "tailor-sync-")); await Promise.resolve(); return { open: () => createLowdbStore(dir) }; }],
+  ])("resumes on the %s store with no lost and no repeated writes", async (_name, makeStore) => {
+    const { open } = await makeStore();
+    const reference = createScriptedConnector(smallShop(350, NOW));
+    await runSync(deps(reference, await installed(createMemoryStore())), ID);
+
+    const connector = createScriptedConnector(smallShop(350, NOW));
+    connector.crashOnPushCall = 3; // two batches of 100 land, the third call dies
+    const first = await installed(await open());
+    await expect(runSync(deps(connector, first), ID)).rejects.toThrow("process killed");
+    expect(connector.pushes.flat()).toHaveLength(200);
+    expect((await first.listRuns(ID, 1))[0]).toMatchObject({ status: "failed", error: "process killed" });
+
+    connector.crashOnPushCall = null;
+    const reopened = await open(); // a new process: only what was stored survives
+    const { summary } = await runSync(deps(connector, reopened), ID);
+    expect(summary.contactsChanged).toBe(150);
+    expect(writes(connector.pushes)).toEqual(writes(reference.pushes));
+  });
+});

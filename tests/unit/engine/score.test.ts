@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { PROPERTIES } from "../../../src/domain/index.js";
+import type { Event, PropertyValue } from "../../../src/domain/index.js";
+import { addEvents, createFeatureBook } from "../../../src/engine/feature-book.js";
+import { createRng } from "../../../src/engine/rng.js";
+import { score } from "../../../src/engine/score.js";
+import { cart, contact, daysAgo, item, NOW, order, product, refund, settingsWith, view } from "./fixtures.js";
+
+const products = [
+  product("shoe", { category: "sneakers", price: 89.999 }),
+  product("sock", { category: "socks", price: 5 }),
+  product("hat", { category: "hats", price: 20 }),
+  product("gone", { category: "hats", active: false }),
+];
+const events: Event[] = [
+  order("buyer", daysAgo(200), 100, [item("shoe")]),
+  order("buyer", daysAgo(10), 50.5, [item("sock", 3), item("hat")]),
+  refund("buyer", daysAgo(9), 10.25),
+  view("browser", "hat"),
+  cart("browser", "shoe"),
+  order("other", daysAgo(2), 90, [item("shoe", 4), item("gone", 9)]),
+];
+const contacts = ["buyer", "browser", "lead"].map(contact);
+const settings = settingsWith({ recommendations: { slots: 3 } });
+
+const run = (seed = 1) => {
+  const book = createFeatureBook(products, settings);
+  addEvents(book, events);
+  return score({ contacts, products, book }, settings, NOW, createRng(seed));
+};
+const valuesOf = (contactId: string): Record<string, PropertyValue> =>
+  Object.fromEntries(Object.entries(run().find((p) => p.contactId === contactId)!.properties).map(([k, d]) => [k, d.value]));
+
+const typeOk = (type: string, value: PropertyValue): boolean =>
+  value === null ||
+  (type === "number" ? typeof value === "number" : type === "boolean" ? typeof value === "boolean" : type === "date" ? /^\d{4}-\d{2}-\d{2}$/.test(String(value)) : typeof value === "string");
+
+describe("score", () => {
+  it("returns one profile per contact, in input order", () => {
+    expect(run().map((p) => p.contactId)).toEqual(["buyer", "browser", "lead"]);
+  });
+
+  it("gives every contact exactly the declared properties", () => {
+    const names = PROPERTIES.map((p) => p.name).sort();
+    for (const profile of run()) expect(Object.keys(profile.properties).sort()).toEqual(names);
+  });
+
+  it("types every value as its property declares, with a reason", () => {
+    for (const profile of run()) {
+      for (const def of PROPERTIES) {
+        const d = profile.properties[def.name]!;
+        expect({ name: def.name, ok: typeOk(def.type, d.value) && d.why.length > 0 }).toEqual({ name: def.name, ok: true });
+        if (def.options && d.value !== null) expect(def.options).toContain(d.value);
+      }
+    }
+  });
+
+  it("is deterministic for the same inputs and seed", () => {
+    expect(run(7)).toEqual(run(7));
+  });
+
+  it("writes order facts for a buyer, less refunds, money to 2 decimals", () => {
+    const v = valuesOf("buyer");
+    expect([v.tailor_lifecycle, v.tailor_orders, v.tailor_revenue, v.tailor_aov, v.tailor_first_order_date, v.tailor_last_order_date])
+      .toEqual(["active_customer", 2, 140.25, 70.13, "2023-12-13", "2024-06-20"]);
+  });
+
+  it("leaves order facts null for a contact who never ordered", () => {
+    const profile = run().find((p) => p.contactId === "lead")!;
+    expect(profile.properties.tailor_aov).toEqual({ value: null, why: "no orders yet" });
+    expect([profile.properties.tailor_orders?.value, profile.properties.tailor_last_order_date?.value]).toEqual([0, null]);
+  });
+
+  it("names the top category from browsing alone", () => {
+    expect(valuesOf("browser").tailor_top_category).toBe("sneakers");
+  });
+
+  it("fills slots with bestsellers the contact has not bought, with display fields", () => {
+    const v = valuesOf("buyer");
+    // "buyer" bought shoe, sock and hat within the 365-day rule, and "gone" is inactive: nothing is left.
+    expect([v.tailor_rec_1, v.tailor_rec_1_title, v.tailor_rec_1_url, v.tailor_rec_1_image, v.tailor_rec_1_price, v.tailor_rec_2])
+      .toEqual(["", "", "", "", null, ""]);
+    expect([valuesOf("browser").tailor_rec_1, valuesOf("browser").tailor_rec_1_price, valuesOf("browser").tailor_rec_2]).toEqual(["shoe", 90, "sock"]);
+  });
+
+  it("writes empty values past the configured slots", () => {
+    const v = valuesOf("browser");
+    expect([v.tailor_rec_4, v.tailor_rec_4_title, v.tailor_rec_4_url, v.tailor_rec_4_image, v.tailor_rec_4_price, v.tailor_rec_6]).toEqual(["", "", "", "", null, ""]);
+  });
+});
