@@ -22,7 +22,12 @@ export async function openChunkedWriter(path: string): Promise<ChunkedWriter> {
     const chunk = parts.join("");
     parts = [];
     buffered = 0;
-    await handle.write(chunk);
+    const bytes = Buffer.from(chunk, "utf8");
+    // A write may take fewer bytes than offered; keep going until the chunk is on disk.
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await handle.write(bytes, offset);
+      offset += bytesWritten;
+    }
   };
 
   return {

@@ -5,7 +5,7 @@ export const OrderItemSchema = z.object({
   productId: z.string().trim().min(1),
   quantity: z.number().int().positive(),
   /** Unit price paid, after item-level discounts. */
-  price: z.number().finite().nonnegative(),
+  price: z.number().nonnegative(),
   title: z.string().optional(),
 });
 export type OrderItem = z.infer<typeof OrderItemSchema>;
@@ -23,19 +23,19 @@ export const EventSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("viewed_product"), productId: z.string().trim().min(1) }),
   z.object({ ...base, type: z.literal("viewed_category"), category: z.string().trim().min(1) }),
   z.object({ ...base, type: z.literal("added_to_cart"), productId: z.string().trim().min(1), quantity: z.number().int().positive().default(1), cartId: z.string().optional() }),
-  z.object({ ...base, type: z.literal("started_checkout"), checkoutId: z.string().optional(), value: z.number().finite().nonnegative().default(0), items: z.array(OrderItemSchema).default([]) }),
+  z.object({ ...base, type: z.literal("started_checkout"), checkoutId: z.string().optional(), value: z.number().nonnegative().default(0), items: z.array(OrderItemSchema).default([]) }),
   z.object({
     ...base,
     type: z.literal("placed_order"),
     orderId: z.string().trim().min(1),
     /** What the customer paid for the order, after discounts. */
-    value: z.number().finite().nonnegative(),
+    value: z.number().nonnegative(),
     /** Money off the order, in the order's currency; 0 when none. */
-    discount: z.number().finite().nonnegative().default(0),
+    discount: z.number().nonnegative().default(0),
     currency: z.string().length(3).optional(),
     items: z.array(OrderItemSchema).min(1),
   }),
-  z.object({ ...base, type: z.literal("refunded"), orderId: z.string().trim().min(1), value: z.number().finite().nonnegative(), reason: z.string().optional() }),
+  z.object({ ...base, type: z.literal("refunded"), orderId: z.string().trim().min(1), value: z.number().nonnegative(), reason: z.string().optional() }),
   z.object({ ...base, type: z.literal("email_sent"), ...email }),
   z.object({
     ...base,

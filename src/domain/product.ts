@@ -9,9 +9,9 @@ export const ProductSchema = z.object({
   imageUrl: z.string().default(""),
   category: z.string().trim().default(""),
   brand: z.string().default(""),
-  price: z.number().finite().nonnegative(),
+  price: z.number().nonnegative(),
   /** Unit cost, when the store knows it; margin is derived from it. */
-  cost: z.number().finite().nonnegative().optional(),
+  cost: z.number().nonnegative().optional(),
   /** null when the store does not track stock. */
   inventory: z.number().int().nullable().default(null),
   active: z.boolean().default(true),

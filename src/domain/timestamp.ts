@@ -5,6 +5,6 @@ import { z } from "zod";
  * Not z.coerce.date(): that turns null and "" into 1970 instead of rejecting them.
  */
 export const TimestampSchema = z
-  .union([z.date(), z.string().trim().min(1), z.number().finite()])
+  .union([z.date(), z.string().trim().min(1), z.number()])
   .pipe(z.coerce.date())
   .refine((d) => !Number.isNaN(d.getTime()), "not a valid date");

@@ -1,4 +1,4 @@
-import type { Event, IntentSettings, Product, Settings } from "../domain/index.js";
+import type { Event, EventOf, IntentSettings, Product, Settings } from "../domain/index.js";
 import { utcDayOf } from "./utc-day.js";
 
 /** What one category's affinity rests on, counted so a reason can name the evidence. */
@@ -61,30 +61,17 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
   for (const event of events) {
     switch (event.type) {
       case "viewed_product":
-        countIntent(book, event.contactId, book.categoryOf.get(event.productId), "views");
+        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), "views");
         break;
       case "viewed_category":
-        countIntent(book, event.contactId, event.category, "views");
+        countIntent(tallyOf(book, event.contactId), event.category, "views");
         break;
       case "added_to_cart":
-        countIntent(book, event.contactId, book.categoryOf.get(event.productId), "carts");
+        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), "carts");
         break;
-      case "placed_order": {
-        const tally = tallyOf(book, event.contactId);
-        const at = event.at.getTime();
-        tally.orders += 1;
-        tally.paidCents += toCents(event.value);
-        if (tally.firstOrderAt === null || at < tally.firstOrderAt) tally.firstOrderAt = at;
-        if (tally.lastOrderAt === null || at > tally.lastOrderAt) tally.lastOrderAt = at;
-        const day = utcDayOf(at);
-        for (const item of event.items) {
-          countIntent(book, event.contactId, book.categoryOf.get(item.productId), "purchases");
-          const last = tally.purchasedAt.get(item.productId);
-          if (last === undefined || at > last) tally.purchasedAt.set(item.productId, at);
-          addUnits(book, item.productId, day, item.quantity);
-        }
+      case "placed_order":
+        addOrder(book, tallyOf(book, event.contactId), event);
         break;
-      }
       case "refunded": {
         const tally = tallyOf(book, event.contactId);
         tally.refunds += 1;
@@ -98,15 +85,36 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
   }
 }
 
+function addOrder(book: FeatureBook, tally: ContactTally, event: EventOf<"placed_order">): void {
+  const at = event.at.getTime();
+  tally.orders += 1;
+  tally.paidCents += toCents(event.value);
+  if (tally.firstOrderAt === null || at < tally.firstOrderAt) tally.firstOrderAt = at;
+  if (tally.lastOrderAt === null || at > tally.lastOrderAt) tally.lastOrderAt = at;
+  const day = utcDayOf(at);
+  for (const item of event.items) {
+    countIntent(tally, book.categoryOf.get(item.productId), "purchases");
+    const last = tally.purchasedAt.get(item.productId);
+    if (last === undefined || at > last) tally.purchasedAt.set(item.productId, at);
+    addUnits(book, item.productId, day, item.quantity);
+  }
+}
+
+/**
+ * A prototype-free record: keys come from store data, so an id like "__proto__" must stay
+ * an ordinary key; V8 also keeps such objects in dictionary mode, which suits many keys.
+ */
+const dictionary = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   orders: 0,
   revenue: 0,
   refunds: 0,
   firstOrderAt: null,
   lastOrderAt: null,
-  categoryScores: Object.freeze({}),
-  categoryEvidence: Object.freeze({}),
-  purchasedAt: Object.freeze({}),
+  categoryScores: Object.freeze(dictionary<number>()),
+  categoryEvidence: Object.freeze(dictionary<CategoryEvidence>()),
+  purchasedAt: Object.freeze(dictionary<number>()),
 });
 
 /** The contact's features; empty features when the book has no events for them. */
@@ -114,19 +122,23 @@ export function featuresOf(book: FeatureBook, contactId: string): ContactFeature
   const tally = book.contacts.get(contactId);
   if (tally === undefined) return EMPTY_FEATURES;
   const { viewWeight, cartWeight, orderWeight } = book.intent;
-  const categories = [...tally.categories.entries()];
+  const categoryScores = dictionary<number>();
+  const categoryEvidence = dictionary<CategoryEvidence>();
+  for (const [name, e] of tally.categories) {
+    categoryScores[name] = e.views * viewWeight + e.carts * cartWeight + e.purchases * orderWeight;
+    categoryEvidence[name] = { views: e.views, carts: e.carts, purchases: e.purchases };
+  }
+  const purchasedAt = dictionary<number>();
+  for (const [productId, at] of tally.purchasedAt) purchasedAt[productId] = at;
   return {
     orders: tally.orders,
     revenue: Math.max(0, tally.paidCents - tally.refundedCents) / 100,
     refunds: tally.refunds,
     firstOrderAt: tally.firstOrderAt,
     lastOrderAt: tally.lastOrderAt,
-    // fromEntries, not assignment: a product or category named "__proto__" stays a plain key.
-    categoryScores: Object.fromEntries(
-      categories.map(([name, e]) => [name, e.views * viewWeight + e.carts * cartWeight + e.purchases * orderWeight]),
-    ),
-    categoryEvidence: Object.fromEntries(categories.map(([name, e]) => [name, { ...e }])),
-    purchasedAt: Object.fromEntries(tally.purchasedAt),
+    categoryScores,
+    categoryEvidence,
+    purchasedAt,
   };
 }
 
@@ -148,10 +160,10 @@ function tallyOf(book: FeatureBook, contactId: string): ContactTally {
   return tally;
 }
 
-function countIntent(book: FeatureBook, contactId: string, category: string | undefined, kind: keyof MutableEvidence): void {
+function countIntent(tally: ContactTally, category: string | undefined, kind: keyof MutableEvidence): void {
   // A product missing from the catalog, or one with no category, says nothing about taste.
   if (category === undefined || category === "") return;
-  const categories = tallyOf(book, contactId).categories;
+  const categories = tally.categories;
   let evidence = categories.get(category);
   if (evidence === undefined) {
     evidence = { views: 0, carts: 0, purchases: 0 };

@@ -1,4 +1,4 @@
-import { decided } from "../domain/index.js";
+import { decided, MAX_REC_SLOTS } from "../domain/index.js";
 import type { Contact, Decided, Product, Profile, PropertyName, PropertyValue, Settings } from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
 import { featuresOf } from "./feature-book.js";
@@ -12,54 +12,75 @@ import { isoDayOf } from "./utc-day.js";
 export type ScoreInput = { readonly contacts: readonly Contact[]; readonly products: readonly Product[]; readonly book: FeatureBook };
 
 type Properties = Record<PropertyName, Decided<PropertyValue>>;
+type SlotFields = readonly [Decided<string>, Decided<string>, Decided<string>, Decided<string>, Decided<number | null>];
+
+const SLOT_KEYS = Array.from({ length: MAX_REC_SLOTS }, (_, i) => {
+  const id = `tailor_rec_${i + 1}`;
+  return [id, `${id}_title`, `${id}_url`, `${id}_image`, `${id}_price`] as const;
+});
 
 /** One Profile per contact, every PROPERTIES value present (null when not applicable), each with its reason. */
 export function score(input: ScoreInput, settings: Settings, now: Date, _rng: Rng): Profile[] {
   // The ranking is global: computed once here, never per contact.
   const ranking = rankBestsellers(input.book, input.products, settings.recommendations, now);
+  // Most picks are shared decisions (a bestseller nobody bought, an empty slot), so their
+  // display fields are built once; weak keys let per-contact picks be collected.
+  const fieldsByPick = new WeakMap<Decided<Product | null>, SlotFields>();
+  const fieldsOf = (pick: Decided<Product | null>): SlotFields => {
+    let fields = fieldsByPick.get(pick);
+    if (fields === undefined) {
+      fields = slotFields(pick);
+      fieldsByPick.set(pick, fields);
+    }
+    return fields;
+  };
   return input.contacts.map((contact) => {
     const features = featuresOf(input.book, contact.id);
-    const picks = pickBestsellers(ranking, features.purchasedAt, settings.recommendations, now);
     const properties: Properties = {
       tailor_lifecycle: lifecycleOf(features, settings.lifecycle, now),
       ...orderProperties(features),
       tailor_top_category: topCategoryOf(features),
     };
-    picks.forEach((pick, i) => {
-      Object.assign(properties, slotProperties(i + 1, pick));
+    pickBestsellers(ranking, features.purchasedAt).forEach((pick, slot) => {
+      const keys = SLOT_KEYS[slot];
+      if (keys === undefined) return;
+      const [idKey, titleKey, urlKey, imageKey, priceKey] = keys;
+      [properties[idKey], properties[titleKey], properties[urlKey], properties[imageKey], properties[priceKey]] = fieldsOf(pick);
     });
     return { contactId: contact.id, properties };
   });
 }
 
 const NO_ORDERS = decided(null, "no orders yet");
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function orderProperties(f: ContactFeatures): Properties {
-  const refunded = f.refunds === 0 ? "" : `, ${f.refunds} refund${f.refunds === 1 ? "" : "s"} deducted`;
-  const orders = decided(f.orders, f.orders === 0 ? "no orders yet" : `${f.orders} order${f.orders === 1 ? "" : "s"} placed${refunded}`);
-  const revenue = decided(round2(f.revenue), f.orders === 0 ? "no orders yet" : `paid over ${f.orders} order${f.orders === 1 ? "" : "s"}${refunded}`);
   if (f.orders === 0 || f.firstOrderAt === null || f.lastOrderAt === null) {
-    return { tailor_orders: orders, tailor_revenue: revenue, tailor_aov: NO_ORDERS, tailor_first_order_date: NO_ORDERS, tailor_last_order_date: NO_ORDERS };
+    const none = decided(0, f.refunds === 0 ? "no orders yet" : `no orders yet; ${plural(f.refunds, "refund")} without an order`);
+    return { tailor_orders: none, tailor_revenue: none, tailor_aov: NO_ORDERS, tailor_first_order_date: NO_ORDERS, tailor_last_order_date: NO_ORDERS };
   }
+  const refunded = f.refunds === 0 ? "" : `, less ${plural(f.refunds, "refund")}`;
+  const revenue = round2(f.revenue);
   return {
-    tailor_orders: orders,
-    tailor_revenue: revenue,
-    tailor_aov: decided(round2(f.revenue / f.orders), `${round2(f.revenue)} revenue over ${f.orders} order${f.orders === 1 ? "" : "s"}`),
+    tailor_orders: decided(f.orders, `${plural(f.orders, "order")} placed`),
+    tailor_revenue: decided(revenue, `paid over ${plural(f.orders, "order")}${refunded}`),
+    tailor_aov: decided(round2(f.revenue / f.orders), `${revenue} revenue over ${plural(f.orders, "order")}`),
     tailor_first_order_date: decided(isoDayOf(f.firstOrderAt), "day of the first order (UTC)"),
     tailor_last_order_date: decided(isoDayOf(f.lastOrderAt), "day of the latest order (UTC)"),
   };
 }
 
-function slotProperties(n: number, pick: Decided<Product | null>): Properties {
+/** A slot's id, title, url, image and price, each carrying the slot's reason. */
+function slotFields(pick: Decided<Product | null>): SlotFields {
   const p = pick.value;
-  const field = <T extends PropertyValue>(value: T): Decided<T> => decided(value, pick.why);
-  return {
-    [`tailor_rec_${n}`]: field(p?.id ?? ""),
-    [`tailor_rec_${n}_title`]: field(p?.title ?? ""),
-    [`tailor_rec_${n}_url`]: field(p?.url ?? ""),
-    [`tailor_rec_${n}_image`]: field(p?.imageUrl ?? ""),
-    [`tailor_rec_${n}_price`]: field(p === null ? null : round2(p.price)),
-  };
+  const { why } = pick;
+  return [
+    decided(p?.id ?? "", why),
+    decided(p?.title ?? "", why),
+    decided(p?.url ?? "", why),
+    decided(p?.imageUrl ?? "", why),
+    decided(p === null ? null : round2(p.price), why),
+  ];
 }
 
 // Money is written to 2 decimals: cents are the smallest unit every ESP currency field shows.

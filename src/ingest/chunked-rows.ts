@@ -25,10 +25,10 @@ export const chunksSchema = <R extends z.ZodType>(row: R) => z.array(z.array(row
 
 /** Builds a table from a previous snapshot (or empty). */
 export function createChunkedRows<Row>(from: Chunks<Row> = []): ChunkedRows<Row> {
-  const rows: Row[] = from.flat() as Row[];
-  // Chunks of a valid snapshot are all full except the last; re-cut them so that stays true.
+  const rows: Row[] = from.flat();
   const frozen: (readonly Row[])[] = [];
   const dirty = new Set<number>();
+  // Re-cut what was read back: a hand-edited or older state may have chunks of another size.
   for (let c = 0; c * CHUNK_ROWS < rows.length; c++) dirty.add(c);
 
   return {

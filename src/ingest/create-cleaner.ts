@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { check, ContactSchema, EventSchema, ProductSchema } from "../domain/index.js";
 import type { CleaningSettings, Contact, Event, IngestReport, Product, Quarantined, Stream } from "../domain/index.js";
-import { createIdentities, IdentitiesStateSchema } from "./identities.js";
+import { createIdentities, IdentitiesStateSchema, type IdentitiesState } from "./identities.js";
 import { normaliseEmail } from "./normalise-email.js";
-import { createOrderDedupe, OrderDedupeStateSchema } from "./order-dedupe.js";
-import { createTaxonomy, TaxonomyStateSchema } from "./taxonomy.js";
+import { createOrderDedupe, OrderDedupeStateSchema, type OrderDedupeState } from "./order-dedupe.js";
+import { createTaxonomy, TaxonomyStateSchema, type TaxonomyState } from "./taxonomy.js";
 
 /** What one page of cleaning gives back: records to store, and what was set aside with its reason. */
 export type CleanResult<T> = { readonly records: T[]; readonly quarantine: Quarantined[] };
@@ -16,7 +16,12 @@ export const CleanStateSchema = z.object({
   orders: OrderDedupeStateSchema,
   taxonomy: TaxonomyStateSchema,
 });
-export type CleanState = z.infer<typeof CleanStateSchema>;
+export type CleanState = {
+  readonly version: 1;
+  readonly identities: IdentitiesState;
+  readonly orders: OrderDedupeState;
+  readonly taxonomy: TaxonomyState;
+};
 
 /** One run's cleaning: contacts pages first, then products, then events, all through one cleaner. */
 export type Cleaner = {
@@ -66,7 +71,7 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
 
   function canonical(raw: string): string {
     const path = taxonomy.resolve(raw);
-    if (path !== raw) categoriesMerged[raw] = path;
+    if (path !== raw && path !== "") categoriesMerged[raw] = path;
     return path;
   }
 
@@ -121,6 +126,8 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
     events(raw) {
       received.events += raw.length;
       const valid: Event[] = [];
+      // Parallel to valid: a quarantined record is kept as it arrived, not as we parsed it.
+      const rawOfValid: unknown[] = [];
       const quarantined: Quarantined[] = [];
       const categories: string[] = [];
       for (const item of raw) {
@@ -130,15 +137,18 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
           continue;
         }
         valid.push(checked.value);
+        rawOfValid.push(item);
         if (checked.value.type === "viewed_category") categories.push(checked.value.category);
       }
       if (categories.length > 0) taxonomy.learn(categories);
 
       const records: Event[] = [];
-      for (const event of valid) {
+      for (let i = 0; i < valid.length; i++) {
+        const event = valid[i];
+        if (event === undefined) continue;
         const keptId = identities.keptIdOf(event.contactId);
         if (keptId === undefined) {
-          quarantine(quarantined, "events", "contactId: unknown contact", event);
+          quarantine(quarantined, "events", "contactId: unknown contact", rawOfValid[i]);
           continue;
         }
         // The event is our own parsed copy, so rewriting it in place allocates nothing.
@@ -146,7 +156,7 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
         if (event.type === "viewed_category") {
           event.category = canonical(event.category);
           if (event.category === "") {
-            quarantine(quarantined, "events", "category: empty after normalisation", event);
+            quarantine(quarantined, "events", "category: empty after normalisation", rawOfValid[i]);
             continue;
           }
         } else if (event.type === "placed_order") {

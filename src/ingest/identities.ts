@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CONSENT_STATES, ConsentSchema, EspSchema } from "../domain/index.js";
 import type { Consent, Contact } from "../domain/index.js";
 import { chunksSchema, createChunkedRows } from "./chunked-rows.js";
+import type { Chunks } from "./chunked-rows.js";
 
 const IdentityRowSchema = z.tuple([
   z.string(), // kept id
@@ -18,7 +19,10 @@ export const IdentitiesStateSchema = z.object({
   people: chunksSchema(IdentityRowSchema),
   aliases: chunksSchema(z.tuple([z.string(), z.string()])),
 });
-export type IdentitiesState = z.infer<typeof IdentitiesStateSchema>;
+export type IdentitiesState = {
+  readonly people: Chunks<IdentityRow>;
+  readonly aliases: Chunks<readonly [string, string]>;
+};
 
 /** The contact to emit, and whether it was folded into another id. */
 export type Absorbed = { readonly contact: Contact; readonly merged: boolean };

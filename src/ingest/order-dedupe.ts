@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { EventOf, OrderItem } from "../domain/index.js";
 import { chunksSchema, createChunkedRows } from "./chunked-rows.js";
+import type { Chunks } from "./chunked-rows.js";
 
 /**
  * A contact's latest order fingerprints with their times. Five is plenty: a double-fired
@@ -19,7 +20,7 @@ export const OrderDedupeStateSchema = z.object({
   orderIds: chunksSchema(z.string()),
   recent: chunksSchema(RecentRowSchema),
 });
-export type OrderDedupeState = z.infer<typeof OrderDedupeStateSchema>;
+export type OrderDedupeState = { readonly orderIds: Chunks<string>; readonly recent: Chunks<RecentRow> };
 
 /** Whether a placed_order is new, or a copy of an order already seen and by which rule. */
 export type OrderVerdict = "new" | "sameOrderId" | "sameContents";

@@ -18,7 +18,7 @@ import type {
 } from "../domain/index.js";
 import { appendDurably, sizeOf, truncateTo } from "./append-durably.js";
 import { NDJSON_CHUNK, readNdjson, toNdjson } from "./read-ndjson.js";
-import { reviveContact, reviveEvent, reviveProduct } from "./revive-dates.js";
+import { reviveContact, reviveEvent, reviveProduct, toEventLine } from "./revive-dates.js";
 import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-file-atomic.js";
 
 /*
@@ -29,7 +29,7 @@ import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-f
  *                         cleanState file. Replaced atomically; it is the commit point.
  *   contacts.<gen>.ndjson append-only; the last line for an id wins. Rewritten as a new
  *   products.<gen>.ndjson generation (live records only) when it grows past 2x live records.
- *   events.ndjson         append-only, never rewritten.
+ *   events.ndjson         append-only, never rewritten; `at` stored as epoch ms.
  *   quarantine.ndjson     append-only QuarantineEntry lines, oldest first.
  *   clean-state.<seq>.json  ingest's memory as of commit <seq>.
  *   written.json          last-written values snapshot; written.ndjson is the journal since.
@@ -164,8 +164,7 @@ export async function openInstallationFolder(folder: string) {
     const text = toNdjson([...log.byId.values()]);
     await writeFileDurably(at(file), text);
     const old = kind === "contacts" ? commit.contactsFile : commit.productsFile;
-    const bytes: Record<string, number> = { ...commit.bytes, [file]: Buffer.byteLength(text) };
-    delete bytes[old];
+    const bytes = { ...Object.fromEntries(Object.entries(commit.bytes).filter(([name]) => name !== old)), [file]: Buffer.byteLength(text) };
     await replaceCommit({ ...commit, seq, bytes, ...(kind === "contacts" ? { contactsFile: file } : { productsFile: file }) });
     log.lines = log.byId.size;
     await unlink(at(old)).catch(ignoreMissing);
@@ -212,7 +211,7 @@ export async function openInstallationFolder(folder: string) {
           // Every log first, each fsynced; commit.json last, so it only ever points at durable bytes.
           if (contactLines !== "") bytes[commit.contactsFile] = committed(commit.contactsFile) + (await appendDurably(at(commit.contactsFile), contactLines));
           if (productLines !== "") bytes[commit.productsFile] = committed(commit.productsFile) + (await appendDurably(at(commit.productsFile), productLines));
-          if (page.events.length > 0) bytes[EVENTS] = committed(EVENTS) + (await appendDurably(at(EVENTS), toNdjson(page.events)));
+          if (page.events.length > 0) bytes[EVENTS] = committed(EVENTS) + (await appendDurably(at(EVENTS), page.events.map(toEventLine).join("")));
           if (page.quarantine.length > 0) starts = await appendQuarantine(page.quarantine, runId, bytes);
           if (json !== cleanStateJson) {
             cleanStateFile = `clean-state.${seq}.json`;

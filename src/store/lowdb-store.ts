@@ -1,9 +1,10 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { JSONFilePreset } from "lowdb/node";
-import type { Low } from "lowdb";
+import { Low } from "lowdb";
+import { JSONFile } from "lowdb/node";
 import { SettingsSchema } from "../domain/index.js";
 import type { Installation, RunSummary, Settings, Store } from "../domain/index.js";
+import { keepNewestRuns } from "./keep-newest-runs.js";
 import { openInstallationFolder } from "./installation-folder.js";
 import type { InstallationFolder } from "./installation-folder.js";
 
@@ -19,9 +20,6 @@ type Doc = {
   runs: RunSummary[];
 };
 
-/** Run history kept per installation; older runs are dropped when a new one is saved. */
-export const RUNS_KEPT = 200;
-
 /**
  * The embedded default store: `<dir>/tailor.json` (lowdb) for installations, settings and
  * runs, and `<dir>/<installationId>/` for records, events, quarantine, written values,
@@ -29,7 +27,9 @@ export const RUNS_KEPT = 200;
  */
 export async function createLowdbStore(dir: string): Promise<Store> {
   await mkdir(dir, { recursive: true });
-  const db: Low<Doc> = await JSONFilePreset<Doc>(join(dir, "tailor.json"), { installations: [], settings: [], runs: [] });
+  // Not JSONFilePreset: it silently swaps in an in-memory adapter when NODE_ENV is "test".
+  const db = new Low<Doc>(new JSONFile<Doc>(join(dir, "tailor.json")), { installations: [], settings: [], runs: [] });
+  await db.read();
   const folders = new Map<string, Promise<InstallationFolder>>();
 
   /** Opens (and recovers) an installation's folder once per process. */
@@ -88,11 +88,7 @@ export async function createLowdbStore(dir: string): Promise<Store> {
     getFeed: async (installationId) => (await folderOf(installationId)).getFeed(),
 
     async saveRun(run) {
-      const others = db.data.runs.filter((r) => r.runId !== run.runId);
-      const mine = [run, ...others.filter((r) => r.installationId === run.installationId)]
-        .sort(newestFirst)
-        .slice(0, RUNS_KEPT);
-      db.data.runs = [...others.filter((r) => r.installationId !== run.installationId), ...mine];
+      db.data.runs = keepNewestRuns(db.data.runs, run);
       await db.write();
       // A finished run is a quiet moment: fold the written-values journal into its snapshot.
       if (run.status !== "running") await (await folderOf(run.installationId)).compactWritten();
@@ -101,11 +97,6 @@ export async function createLowdbStore(dir: string): Promise<Store> {
       Promise.resolve(db.data.runs.filter((r) => r.installationId === installationId).slice(0, Math.max(0, limit))),
     listQuarantine: async (installationId, page) => (await folderOf(installationId)).listQuarantine(page.limit, page.offset),
   };
-}
-
-/** Newest first by start time; ties keep insertion order (sort is stable). */
-export function newestFirst(a: RunSummary, b: RunSummary): number {
-  return Date.parse(b.startedAt) - Date.parse(a.startedAt);
 }
 
 /** A folder name that cannot escape `dir`, whatever the ESP's account id looks like. */

@@ -18,11 +18,12 @@ export const isNonProductCode = (stockCode: string): boolean => NON_PRODUCT_CODE
 
 /** A contacts.csv row; empty cells are left out so the schema's defaults apply. */
 export function toContact(row: Row): Raw {
-  return withFilesId(present(row, ["id", "email", "createdAt", "timezone", "consent", "firstName", "country"]));
+  const contact = present(row, ["id", "email", "createdAt", "timezone", "consent", "firstName", "country"]);
+  return typeof contact.id === "string" ? { ...contact, espIds: { files: contact.id } } : contact;
 }
 
 /** Any contact record: the files id is the contact's own id unless the file says otherwise. */
-export function withFilesId(record: unknown): Raw | unknown {
+export function withFilesId(record: unknown): unknown {
   if (typeof record !== "object" || record === null || Array.isArray(record) || "_malformed" in record) return record;
   const contact = record as Raw;
   const espIds = typeof contact.espIds === "object" && contact.espIds !== null ? (contact.espIds as Raw) : {};

@@ -1,5 +1,5 @@
 import { Readable, pipeline } from "node:stream";
-import { parse } from "csv-parse";
+import { parse, type Options } from "csv-parse";
 import type { FileState } from "./file-cursor.js";
 import { readBytes } from "./read-bytes.js";
 import { malformed, type Malformed } from "./malformed.js";
@@ -7,6 +7,8 @@ import { malformed, type Malformed } from "./malformed.js";
 /** One CSV record keyed by the header, or the rows before it that could not be parsed. */
 export type CsvItem = {
   readonly row: Readonly<Record<string, string>> | null;
+  /** The row as it stands in the file, for quarantine. */
+  readonly text: string;
   readonly malformed: readonly Malformed[];
   /** Where to resume after this item. */
   readonly end: FileState;
@@ -33,7 +35,7 @@ export async function* readCsv(path: string, columns: readonly string[], from: F
         bad.push(malformed(`expected ${columns.length} columns, got ${parsed.fields.length}`, parsed.line, parsed.raw));
       }
     }
-    yield { row, malformed: bad, end: parsed.end };
+    yield { row, text: parsed.raw, malformed: bad, end: parsed.end };
   }
 }
 
@@ -48,7 +50,7 @@ type Parsed = {
 
 async function* parseFrom(path: string, from: FileState): AsyncGenerator<Parsed> {
   let skipped: Malformed[] = [];
-  const parser = parse({
+  const options: Options<Parsed, { record: string[]; raw: string }> = {
     bom: from.offset === 0,
     raw: true,
     // Fixed, not detected: a resumed read may start on a line whose ending would mislead detection.
@@ -73,7 +75,9 @@ async function* parseFrom(path: string, from: FileState): AsyncGenerator<Parsed>
       skipped = [];
       return item;
     },
-  });
+  };
+  // csv-parse types on_record for its default string[] rows only; with `raw` it gets { record, raw }.
+  const parser = parse(options as unknown as Options);
   pipeline(Readable.from(readBytes(path, from.offset)), parser, () => {
     // Errors reach the loop below through the destroyed parser; an early break is not an error.
   });

@@ -13,7 +13,7 @@ const NEWLINE = 0x0a;
 
 /** Lines after `from`; a bad line becomes a malformed record, never an exception. */
 export async function* readNdjson(path: string, name: string, from: FileState): AsyncGenerator<NdjsonItem> {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let offset = from.offset;
   let line = from.line;
   for await (const chunk of readBytes(path, from.offset)) {

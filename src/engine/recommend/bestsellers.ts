@@ -4,61 +4,90 @@ import type { FeatureBook } from "../feature-book.js";
 import { DAY_MS, utcDayOf } from "../utc-day.js";
 
 /** A product that may be recommended, with the units it sold in the bestseller window. */
-export type Bestseller = { readonly product: Product; readonly unitsSold: number };
+export type Bestseller = {
+  readonly product: Product;
+  readonly unitsSold: number;
+  /** The slot decision for a contact who never bought it, made once and shared by all of them. */
+  readonly pick: Decided<Product>;
+};
+
+/** The run's bestsellers and the empty-slot decisions, computed once and shared by every contact. */
+export type BestsellerRanking = {
+  readonly sellers: readonly Bestseller[];
+  readonly rules: RecommendationSettings;
+  readonly now: Date;
+  /** Reason for an unfillable slot, by how many slots were filled (0 .. rules.slots - 1). */
+  readonly shortfall: readonly Decided<null>[];
+  /** Reason for a slot past rules.slots. */
+  readonly unused: Decided<null>;
+};
 
 /**
  * Active, in-stock products that sold in the last `bestsellerWindowDays` UTC days (today
- * included), most units first, ties by product id. Computed once per run, shared by all contacts.
+ * included), most units first, ties by product id.
  */
 export function rankBestsellers(
   book: FeatureBook,
   products: readonly Product[],
   rules: RecommendationSettings,
   now: Date,
-): Bestseller[] {
+): BestsellerRanking {
   const today = utcDayOf(now.getTime());
   const firstDay = today - rules.bestsellerWindowDays + 1;
   // Keyed by id so a product listed twice is ranked once, as its latest version.
   const catalog = new Map(products.map((p) => [p.id, p]));
-  const ranking: Bestseller[] = [];
+  const counted: { product: Product; unitsSold: number }[] = [];
   for (const product of catalog.values()) {
     if (!product.active || (product.inventory !== null && product.inventory <= 0)) continue;
     let unitsSold = 0;
     for (const [day, units] of book.unitsByDay.get(product.id) ?? []) {
       if (day >= firstDay && day <= today) unitsSold += units;
     }
-    if (unitsSold > 0) ranking.push({ product, unitsSold });
+    if (unitsSold > 0) counted.push({ product, unitsSold });
   }
-  return ranking.sort((a, b) => b.unitsSold - a.unitsSold || compareIds(a.product.id, b.product.id));
+  counted.sort((a, b) => b.unitsSold - a.unitsSold || compareIds(a.product.id, b.product.id));
+  const sellers = counted.map(({ product, unitsSold }) => ({
+    product,
+    unitsSold,
+    pick: decided(product, `${bestsellerEvidence(unitsSold, rules)}; not bought by this contact`),
+  }));
+  return {
+    sellers,
+    rules,
+    now,
+    shortfall: Array.from({ length: rules.slots }, (_, filled) => decided(null, shortfallReason(filled, rules))),
+    unused: decided(null, `slot not used: settings fill ${rules.slots} slots`),
+  };
 }
 
 /**
- * Fills MAX_REC_SLOTS picks from the ranking: the first `rules.slots` get the best sellers
- * this contact has not bought recently, no product twice; the rest are null with a reason.
+ * MAX_REC_SLOTS picks for one contact: the first `rules.slots` get the best sellers this
+ * contact has not bought recently, no product twice; the rest are null with a reason.
  */
-export function pickBestsellers(
-  ranking: readonly Bestseller[],
-  purchasedAt: Readonly<Record<string, number>>,
-  rules: RecommendationSettings,
-  now: Date,
-): Decided<Product | null>[] {
+export function pickBestsellers(ranking: BestsellerRanking, purchasedAt: Readonly<Record<string, number>>): Decided<Product | null>[] {
+  const { rules, now } = ranking;
   const picks: Decided<Product | null>[] = [];
   const excludeAfter = now.getTime() - rules.excludePurchasedDays * DAY_MS;
-  for (const { product, unitsSold } of ranking) {
+  for (const seller of ranking.sellers) {
     if (picks.length === rules.slots) break;
-    const boughtAt = Object.hasOwn(purchasedAt, product.id) ? purchasedAt[product.id] : undefined;
+    const boughtAt = Object.hasOwn(purchasedAt, seller.product.id) ? purchasedAt[seller.product.id] : undefined;
+    if (boughtAt === undefined) {
+      picks.push(seller.pick);
+      continue;
+    }
     // excludePurchasedDays = 0 turns the rule off, as its setting documents.
-    if (boughtAt !== undefined && rules.excludePurchasedDays > 0 && boughtAt > excludeAfter) continue;
-    const history = boughtAt === undefined ? "not bought by this contact" : `last bought by this contact ${Math.floor((now.getTime() - boughtAt) / DAY_MS)} days ago`;
-    picks.push(decided(product, `bestseller: ${unitsSold} sold in the last ${rules.bestsellerWindowDays} days; ${history}`));
+    if (rules.excludePurchasedDays > 0 && boughtAt > excludeAfter) continue;
+    const days = Math.floor((now.getTime() - boughtAt) / DAY_MS);
+    picks.push(decided(seller.product, `${bestsellerEvidence(seller.unitsSold, rules)}; last bought by this contact ${days} days ago`));
   }
-  const filled = picks.length;
-  const shortfall = decided(null, shortfallReason(filled, rules));
-  while (picks.length < rules.slots) picks.push(shortfall);
-  const unused = decided(null, `slot not used: settings fill ${rules.slots} slots`);
-  while (picks.length < MAX_REC_SLOTS) picks.push(unused);
+  const shortfall = ranking.shortfall[picks.length];
+  while (shortfall !== undefined && picks.length < rules.slots) picks.push(shortfall);
+  while (picks.length < MAX_REC_SLOTS) picks.push(ranking.unused);
   return picks;
 }
+
+const bestsellerEvidence = (unitsSold: number, rules: RecommendationSettings): string =>
+  `bestseller: ${unitsSold} sold in the last ${rules.bestsellerWindowDays} days`;
 
 function shortfallReason(filled: number, rules: RecommendationSettings): string {
   const count = filled === 0 ? "no product passes" : filled === 1 ? "only 1 product passes" : `only ${filled} products pass`;

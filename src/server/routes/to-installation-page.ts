@@ -111,7 +111,6 @@ function toIso(at: string): string {
 }
 
 function toJson(raw: unknown): string {
-  // JSON.stringify gives undefined for undefined and functions, though its type says string.
-  const json: string | undefined = JSON.stringify(raw, null, 2);
-  return json ?? String(raw);
+  // Stored records are JSON; only a missing one would make JSON.stringify return undefined.
+  return raw === undefined ? "(no record)" : JSON.stringify(raw, null, 2);
 }

@@ -57,14 +57,26 @@ describe("runSync", () => {
     const connector = createScriptedConnector(shop);
     await runSync(deps(connector, store), ID);
     connector.pushes.length = 0;
-    // c0 had no orders (a new lead); now it buys p5, which is not a bestseller slot it holds.
-    shop.events.push({ id: "late", type: "placed_order", contactId: "c0", orderId: "late", at: new Date(NOW.getTime() - 86_400_000).toISOString(), value: 15, items: [{ productId: "p5", quantity: 1, price: 15 }] });
+    // c0 viewed a sneaker; two candle views move its top category and nothing else (views don't rank bestsellers).
+    const at = new Date(NOW.getTime() - 86_400_000).toISOString();
+    shop.events.push({ id: "late-1", type: "viewed_product", contactId: "c0", at, productId: "p3" }, { id: "late-2", type: "viewed_product", contactId: "c0", at, productId: "p4" });
     const { summary } = await runSync(deps(connector, store), ID);
-    expect(summary.ingest.received.events).toBe(1);
-    expect(connector.pushes.flat().map((c) => c.contactId)).toEqual(["c0"]);
-    const set = connector.pushes.flat()[0]?.set ?? {};
-    expect(set).toMatchObject({ tailor_lifecycle: "new_customer", tailor_orders: 1, tailor_revenue: 15, tailor_aov: 15, tailor_top_category: "home > candles" });
-    expect(Object.keys(set)).not.toContain("tailor_rec_1_url");
+    expect(summary.ingest.received.events).toBe(2);
+    expect(connector.pushes.flat()).toEqual([{ contactId: "c0", espId: "c0", email: "person0@example.com", set: { tailor_top_category: "home > candles" } }]);
+  });
+
+  it("rewrites every contact's slots when the bestseller ranking changes, and only the slot properties", async () => {
+    const shop = smallShop(120, NOW);
+    const connector = createScriptedConnector(shop);
+    await runSync(deps(connector, store), ID);
+    connector.pushes.length = 0;
+    const at = new Date(NOW.getTime() - 86_400_000).toISOString();
+    for (let k = 0; k < 40; k++) shop.events.push({ id: `bulk-${k}`, type: "placed_order", contactId: "c1", orderId: `bulk-${k}`, at, value: 15, items: [{ productId: "p5", quantity: 1, price: 15 }] });
+    await runSync(deps(connector, store), ID);
+    const changed = connector.pushes.flat();
+    expect(changed.length).toBeGreaterThan(40);
+    const others = changed.filter((c) => c.contactId !== "c1").flatMap((c) => Object.keys(c.set));
+    expect(others.every((k) => k.startsWith("tailor_rec_"))).toBe(true);
   });
 
   it("prints the diff but writes nothing in a dry run", async () => {
@@ -99,10 +111,10 @@ describe("runSync", () => {
 
 describe("runSync after a crash between batches", () => {
   it.each([
-    ["memory", async () => { const s = createMemoryStore(); return { open: () => Promise.resolve(s) }; }],
-    ["lowdb", async () => { const dir = mkdtempSync(join(tmpdir(), "tailor-sync-")); await Promise.resolve(); return { open: () => createLowdbStore(dir) }; }],
+    ["memory", () => { const s = createMemoryStore(); return () => Promise.resolve(s); }],
+    ["lowdb", () => { const dir = mkdtempSync(join(tmpdir(), "tailor-sync-")); return () => createLowdbStore(dir); }],
   ])("resumes on the %s store with no lost and no repeated writes", async (_name, makeStore) => {
-    const { open } = await makeStore();
+    const open = makeStore();
     const reference = createScriptedConnector(smallShop(350, NOW));
     await runSync(deps(reference, await installed(createMemoryStore())), ID);
 

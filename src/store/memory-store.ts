@@ -1,0 +1,139 @@
+import { setImmediate } from "node:timers/promises";
+import { SettingsSchema } from "../domain/index.js";
+import type {
+  Contact,
+  Cursor,
+  Event,
+  Feed,
+  Installation,
+  Product,
+  Profile,
+  PropertyName,
+  PropertyValue,
+  QuarantineEntry,
+  RunSummary,
+  Stream,
+  Store,
+} from "../domain/index.js";
+import { keepNewestRuns } from "./keep-newest-runs.js";
+import { NDJSON_CHUNK } from "./read-ndjson.js";
+
+/** Everything one installation keeps, in memory. */
+type Space = {
+  settings: unknown;
+  cursors: Map<Stream, Cursor>;
+  cleanState: unknown;
+  contacts: Map<string, Contact>;
+  products: Map<string, Product>;
+  events: Event[];
+  /** Oldest first, like the lowdb log; listed newest first. */
+  quarantine: QuarantineEntry[];
+  written: Map<string, Readonly<Record<PropertyName, PropertyValue>>>;
+  profiles: Map<string, Profile>;
+  feed: Feed | null;
+};
+
+/** A Store in Maps, for tests and dry runs: same behaviour as the lowdb store, nothing on disk. */
+export function createMemoryStore(): Store {
+  const installations = new Map<string, Installation>();
+  const spaces = new Map<string, Space>();
+  let runs: RunSummary[] = [];
+
+  function spaceOf(installationId: string): Space {
+    let space = spaces.get(installationId);
+    if (space === undefined) {
+      space = {
+        settings: {},
+        cursors: new Map(),
+        cleanState: null,
+        contacts: new Map(),
+        products: new Map(),
+        events: [],
+        quarantine: [],
+        written: new Map(),
+        profiles: new Map(),
+        feed: null,
+      };
+      spaces.set(installationId, space);
+    }
+    return space;
+  }
+
+  return {
+    listInstallations: () => Promise.resolve([...installations.values()]),
+    getInstallation: (installationId) => Promise.resolve(installations.get(installationId) ?? null),
+    saveInstallation(installation) {
+      // Delete first so a replaced installation moves to the end, as in the lowdb store.
+      installations.delete(installation.id);
+      installations.set(installation.id, installation);
+      return Promise.resolve();
+    },
+
+    getSettings: (installationId) => Promise.resolve(SettingsSchema.parse(structuredClone(spaceOf(installationId).settings))),
+    saveSettings(installationId, settings) {
+      spaceOf(installationId).settings = structuredClone(settings);
+      return Promise.resolve();
+    },
+
+    getCursor: (installationId, stream) => Promise.resolve(spaceOf(installationId).cursors.get(stream) ?? null),
+    // Cloned both ways, as if it went through JSON: ingest may keep mutating its own copy.
+    getCleanState: (installationId) => Promise.resolve(structuredClone(spaceOf(installationId).cleanState)),
+    commitPage(installationId, runId, commit) {
+      // No await between the first and the last change, so the page lands whole.
+      const space = spaceOf(installationId);
+      const at = new Date().toISOString();
+      for (const contact of commit.contacts) space.contacts.set(contact.id, contact);
+      for (const product of commit.products) space.products.set(product.id, product);
+      for (const event of commit.events) space.events.push(event);
+      for (const q of commit.quarantine) space.quarantine.push({ ...q, runId, at });
+      space.cleanState = structuredClone(commit.cleanState ?? null);
+      space.cursors.set(commit.stream, commit.cursor);
+      return Promise.resolve();
+    },
+
+    readContacts: (installationId) => chunked([...spaceOf(installationId).contacts.values()]),
+    readProducts: (installationId) => chunked([...spaceOf(installationId).products.values()]),
+    readEvents: (installationId) => chunked(spaceOf(installationId).events.slice()),
+
+    lastWritten: (installationId) => Promise.resolve(new Map(spaceOf(installationId).written)),
+    checkpointPush(installationId, runId, written, refused) {
+      const space = spaceOf(installationId);
+      for (const { contactId, set } of written) space.written.set(contactId, { ...space.written.get(contactId), ...set });
+      const at = new Date().toISOString();
+      for (const q of refused) space.quarantine.push({ ...q, runId, at });
+      return Promise.resolve();
+    },
+
+    saveProfiles(installationId, profiles) {
+      spaceOf(installationId).profiles = new Map(profiles.map((p) => [p.contactId, p]));
+      return Promise.resolve();
+    },
+    getProfile: (installationId, contactId) => Promise.resolve(spaceOf(installationId).profiles.get(contactId) ?? null),
+    saveFeed(installationId, feed) {
+      spaceOf(installationId).feed = feed;
+      return Promise.resolve();
+    },
+    getFeed: (installationId) => Promise.resolve(spaceOf(installationId).feed),
+
+    saveRun(run) {
+      runs = keepNewestRuns(runs, run);
+      return Promise.resolve();
+    },
+    listRuns: (installationId, limit) => Promise.resolve(runs.filter((r) => r.installationId === installationId).slice(0, Math.max(0, limit))),
+    listQuarantine(installationId, page) {
+      const all = spaceOf(installationId).quarantine;
+      const newestFirstItems = all.slice().reverse();
+      const offset = Math.max(0, page.offset);
+      return Promise.resolve({ total: all.length, items: newestFirstItems.slice(offset, offset + Math.max(0, page.limit)) });
+    },
+  };
+}
+
+/** Chunks of an in-memory list, the same size the lowdb store reads its logs in. */
+async function* chunked<T>(items: readonly T[]): AsyncIterable<readonly T[]> {
+  for (let i = 0; i < items.length; i += NDJSON_CHUNK) {
+    // Let timers and I/O run between chunks, as they would between reads from disk.
+    await setImmediate();
+    yield items.slice(i, i + NDJSON_CHUNK);
+  }
+}

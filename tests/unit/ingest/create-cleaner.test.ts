@@ -1,0 +1,312 @@
+import { describe, expect, it } from "vitest";
+import { CleaningSettingsSchema, EVENT_TYPES } from "../../../src/domain/index.js";
+import type { CleaningSettings } from "../../../src/domain/index.js";
+import { createCleaner } from "../../../src/ingest/create-cleaner.js";
+import type { Cleaner } from "../../../src/ingest/create-cleaner.js";
+
+const settings = (overrides: Partial<CleaningSettings> = {}): CleaningSettings => ({ ...CleaningSettingsSchema.parse({}), ...overrides });
+
+const contact = (id: string, email: string | undefined, extra: Record<string, unknown> = {}) => ({
+  id,
+  ...(email === undefined ? {} : { email }),
+  createdAt: "2024-01-10T00:00:00Z",
+  ...extra,
+});
+
+const order = (id: string, contactId: string, orderId: string, at: string, value = 59.9) => ({
+  id,
+  type: "placed_order",
+  contactId,
+  at,
+  orderId,
+  value,
+  items: [{ productId: "p1", quantity: 1, price: value }],
+});
+
+const view = (id: string, contactId: string) => ({ id, type: "viewed_product", contactId, at: "2024-02-01T10:00:00Z", productId: "p1" });
+const product = (id: string, category: string) => ({ id, title: `Product ${id}`, price: 10, category });
+
+/** A cleaner that already knows the contacts c1 and c2 (alias of c1) and c3. */
+function withContacts(state: unknown = null): Cleaner {
+  const cleaner = createCleaner(settings(), state);
+  cleaner.contacts([contact("c1", "ann@example.com"), contact("c2", "ANN@example.com"), contact("c3", "bob@example.com")]);
+  return cleaner;
+}
+
+const UNKNOWN_TYPE = `type: Invalid discriminator value. Expected ${EVENT_TYPES.map((t) => `'${t}'`).join(" | ")}`;
+
+const roundTrip = (cleaner: Cleaner): unknown => JSON.parse(JSON.stringify(cleaner.state()));
+
+describe("createCleaner: schema validation", () => {
+  it("quarantines a contact that fails the schema with the zod reason and the raw record", () => {
+    const raw = { id: "c1", email: 5, createdAt: "2024-01-01" };
+    expect(createCleaner(settings(), null).contacts([raw])).toEqual({
+      records: [],
+      quarantine: [{ stream: "contacts", reason: "email: Invalid input: expected string, received number", raw }],
+    });
+  });
+
+  it("quarantines a product without a price", () => {
+    const raw = { id: "p1", title: "Cap" };
+    expect(createCleaner(settings(), null).products([raw]).quarantine).toEqual([
+      { stream: "products", reason: "price: Invalid input: expected number, received undefined", raw },
+    ]);
+  });
+
+  it("quarantines an event of an unknown type", () => {
+    const raw = { id: "e1", type: "teleported", contactId: "c1", at: "2024-01-01" };
+    const result = withContacts().events([raw]);
+    expect(result.quarantine.map((q) => [q.stream, q.reason.slice(0, 34), q.raw])).toEqual([["events", "type: Invalid discriminator value.", raw]]);
+  });
+
+  it("turns date strings into dates", () => {
+    const { records } = createCleaner(settings(), null).contacts([contact("c1", "ann@example.com")]);
+    expect(records[0]?.createdAt).toEqual(new Date("2024-01-10T00:00:00Z"));
+  });
+
+  it("groups quarantine reasons by their first clause", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([{ id: "", createdAt: null }, { id: "", createdAt: "2024-01-01" }, contact("c9", "not-an-email")]);
+    expect(cleaner.report().quarantinedByReason).toEqual({
+      "id: Too small: expected string to have >=1 characters": 2,
+      "email: not a valid address": 1,
+    });
+  });
+});
+
+describe("createCleaner: emails", () => {
+  it("stores the trimmed, lowercased email", () => {
+    const { records } = createCleaner(settings(), null).contacts([contact("c1", "  Ann.Lee@Example.COM ")]);
+    expect(records[0]?.email).toBe("ann.lee@example.com");
+  });
+
+  it("quarantines a contact whose email is not a plausible address", () => {
+    const raw = contact("c1", "ann@localhost");
+    expect(createCleaner(settings(), null).contacts([raw]).quarantine).toEqual([{ stream: "contacts", reason: "email: not a valid address", raw }]);
+  });
+
+  it("accepts a contact without an email", () => {
+    expect(createCleaner(settings(), null).contacts([contact("c1", undefined)]).records.map((c) => c.id)).toEqual(["c1"]);
+  });
+});
+
+describe("createCleaner: identity merge", () => {
+  const ann = contact("c1", "ann@example.com", { espIds: { hubspot: "101" }, consent: "subscribed", createdAt: "2024-03-01T00:00:00Z", firstName: "Ann" });
+  const annAgain = contact("c2", " Ann@Example.com", { espIds: { klaviyo: "K1" }, consent: "unsubscribed", createdAt: "2023-06-01T00:00:00Z", firstName: "Annie", country: "NL" });
+
+  it("emits one contact under the first id with merged fields", () => {
+    const { records } = createCleaner(settings(), null).contacts([ann, annAgain]);
+    expect(records).toEqual([
+      {
+        id: "c1",
+        email: "ann@example.com",
+        espIds: { hubspot: "101", klaviyo: "K1" },
+        consent: "unsubscribed",
+        createdAt: new Date("2023-06-01T00:00:00Z"),
+        timezone: "UTC",
+        firstName: "Annie",
+        country: "NL",
+        preferences: {},
+      },
+    ]);
+  });
+
+  it.each([
+    ["subscribed", "complained", "complained"],
+    ["bounced", "unsubscribed", "bounced"],
+    ["complained", "subscribed", "complained"],
+    ["unsubscribed", "subscribed", "unsubscribed"],
+  ])("merges consent %s with %s to %s", (first, second, merged) => {
+    const { records } = createCleaner(settings(), null).contacts([
+      contact("c1", "ann@example.com", { consent: first }),
+      contact("c2", "ann@example.com", { consent: second }),
+    ]);
+    expect(records[0]?.consent).toBe(merged);
+  });
+
+  it("counts every record folded into another id", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([ann, annAgain, contact("c3", "ann@example.com")]);
+    expect(cleaner.report().identitiesMerged).toBe(2);
+  });
+
+  it("merges with a contact seen on an earlier page", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([ann]);
+    expect(cleaner.contacts([annAgain]).records.map((c) => [c.id, c.consent])).toEqual([["c1", "unsubscribed"]]);
+  });
+
+  it("merges with a contact seen in an earlier run, keeping that run's stricter consent", () => {
+    const first = createCleaner(settings(), null);
+    first.contacts([contact("c1", "ann@example.com", { consent: "bounced", espIds: { hubspot: "101" } })]);
+    const { records } = createCleaner(settings(), roundTrip(first)).contacts([contact("c2", "ann@example.com", { espIds: { klaviyo: "K1" } })]);
+    expect(records.map((c) => [c.id, c.consent, c.espIds])).toEqual([["c1", "bounced", { hubspot: "101", klaviyo: "K1" }]]);
+  });
+
+  it("lets a contact that was never merged change its own consent", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([contact("c1", "ann@example.com", { consent: "unsubscribed" })]);
+    expect(cleaner.contacts([contact("c1", "ann@example.com", { consent: "subscribed" })]).records[0]?.consent).toBe("subscribed");
+  });
+
+  it("never merges contacts without an email", () => {
+    const { records } = createCleaner(settings(), null).contacts([contact("c1", undefined), contact("c2", undefined)]);
+    expect(records.map((c) => c.id)).toEqual(["c1", "c2"]);
+  });
+
+  it("accounts for every contact received", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([ann, annAgain, contact("c3", "bad"), contact("c4", undefined), { id: 4 }]);
+    const r = cleaner.report();
+    expect([r.received.contacts, r.accepted.contacts, r.identitiesMerged, r.quarantinedByReason]).toEqual([
+      5, 2, 1, { "email: not a valid address": 1, "id: Invalid input: expected string, received number": 1 },
+    ]);
+  });
+});
+
+describe("createCleaner: events", () => {
+  it("maps an alias contact id to the kept id", () => {
+    expect(withContacts().events([view("e1", "c2")]).records.map((e) => e.contactId)).toEqual(["c1"]);
+  });
+
+  it("quarantines an event of a contact never seen", () => {
+    const raw = view("e1", "c404");
+    expect(withContacts().events([raw]).quarantine).toEqual([{ stream: "events", reason: "contactId: unknown contact", raw }]);
+  });
+
+  it("accepts events of contacts seen in an earlier run", () => {
+    const next = createCleaner(settings(), roundTrip(withContacts()));
+    expect(next.events([view("e1", "c3")]).records.map((e) => e.contactId)).toEqual(["c3"]);
+  });
+
+  it("keeps repeated non-order events and reports no repeats", () => {
+    const cleaner = withContacts();
+    const { records } = cleaner.events([view("e1", "c1"), view("e1", "c1")]);
+    expect([records.length, cleaner.report().eventsRepeated]).toEqual([2, 0]);
+  });
+});
+
+describe("createCleaner: order dedupe", () => {
+  it("drops an order whose id was seen before and counts it", () => {
+    const cleaner = withContacts();
+    const { records } = cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), order("e2", "c1", "o1", "2024-02-03T10:00:00Z")]);
+    expect([records.map((e) => e.id), cleaner.report().ordersDeduped]).toEqual([["e1"], { sameOrderId: 1, sameContents: 0 }]);
+  });
+
+  it("drops the same basket fired twice under a new id within the window, across aliases", () => {
+    const cleaner = withContacts();
+    const { records } = cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), order("e2", "c2", "o2", "2024-02-01T10:04:00Z")]);
+    expect([records.map((e) => e.id), cleaner.report().ordersDeduped]).toEqual([["e1"], { sameOrderId: 0, sameContents: 1 }]);
+  });
+
+  it("keeps the same basket ordered again after the window", () => {
+    const cleaner = createCleaner(settings({ orderDedupeWindowMinutes: 3 }), roundTrip(withContacts()));
+    const { records } = cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), order("e2", "c1", "o2", "2024-02-01T10:04:00Z")]);
+    expect(records.map((e) => e.id)).toEqual(["e1", "e2"]);
+  });
+
+  it("never dedupes refunds", () => {
+    const refund = { id: "r1", type: "refunded", contactId: "c1", at: "2024-02-02T10:00:00Z", orderId: "o1", value: 10 };
+    const { records } = withContacts().events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), refund, { ...refund, id: "r2" }]);
+    expect(records.map((e) => e.id)).toEqual(["e1", "r1", "r2"]);
+  });
+
+  it("accounts for every event received", () => {
+    const cleaner = withContacts();
+    cleaner.events([
+      order("e1", "c1", "o1", "2024-02-01T10:00:00Z"),
+      order("e2", "c1", "o1", "2024-02-01T10:00:00Z"),
+      order("e3", "c1", "o3", "2024-02-01T10:01:00Z"),
+      view("e4", "nobody"),
+      { id: "e5" },
+      view("e6", "c3"),
+    ]);
+    const r = cleaner.report();
+    expect([r.received.events, r.accepted.events, r.ordersDeduped, r.quarantinedByReason]).toEqual([
+      6, 2, { sameOrderId: 1, sameContents: 1 }, { "contactId: unknown contact": 1, [UNKNOWN_TYPE]: 1 },
+    ]);
+  });
+});
+
+describe("createCleaner: categories", () => {
+  it("gives products the canonical category, plural winning within the page", () => {
+    const { records } = createCleaner(settings(), null).products([product("p1", "Sneaker"), product("p2", " sneakers "), product("p3", "Sneakers > Men"), product("p4", "Shoes/Sneakers")]);
+    expect(records.map((p) => p.category)).toEqual(["sneakers", "sneakers", "sneakers > men", "shoes > sneakers"]);
+  });
+
+  it("reports every raw name it rewrote", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.products([product("p1", "Sneaker"), product("p2", "sneakers"), product("p3", "sneakers/men"), product("p4", "")]);
+    expect(cleaner.report().categoriesMerged).toEqual({ Sneaker: "sneakers", "sneakers/men": "sneakers > men" });
+  });
+
+  it("applies the admin's category aliases", () => {
+    const { records } = createCleaner(settings({ categoryAliases: { Trainers: "Sneakers" } }), null).products([product("p1", "trainers")]);
+    expect(records[0]?.category).toBe("sneakers");
+  });
+
+  it("keeps a category's display form across runs", () => {
+    const first = createCleaner(settings(), null);
+    first.products([product("p1", "Sneaker")]);
+    const { records } = createCleaner(settings(), roundTrip(first)).products([product("p2", "Sneakers")]);
+    expect(records[0]?.category).toBe("sneaker");
+  });
+
+  it("gives viewed_category events the canonical category", () => {
+    const cleaner = withContacts();
+    cleaner.products([product("p1", "Sneakers")]);
+    const { records } = cleaner.events([{ id: "e1", type: "viewed_category", contactId: "c1", at: "2024-02-01T10:00:00Z", category: "sneaker / MEN" }]);
+    expect(records).toMatchObject([{ type: "viewed_category", category: "sneakers > men" }]);
+  });
+
+  it("quarantines a viewed_category event whose category is only separators", () => {
+    const raw = { id: "e1", type: "viewed_category", contactId: "c1", at: "2024-02-01T10:00:00Z", category: " / " };
+    expect(withContacts().events([raw]).quarantine).toEqual([{ stream: "events", reason: "category: empty after normalisation", raw }]);
+  });
+});
+
+describe("createCleaner: products", () => {
+  it("emits every version of a product id, later ones last", () => {
+    const { records } = createCleaner(settings(), null).products([{ ...product("p1", ""), price: 10 }, { ...product("p1", ""), price: 12 }]);
+    expect(records.map((p) => [p.id, p.price])).toEqual([["p1", 10], ["p1", 12]]);
+  });
+});
+
+describe("createCleaner: state", () => {
+  it("survives JSON so the next run still dedupes an order id and resolves an alias", () => {
+    const first = withContacts();
+    first.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z")]);
+    const second = createCleaner(settings(), roundTrip(first));
+    const { records } = second.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), view("e2", "c2")]);
+    expect([records.map((e) => [e.id, e.contactId]), second.report().ordersDeduped.sameOrderId]).toEqual([[["e2", "c1"]], 1]);
+  });
+
+  it("starts fresh from state it cannot read", () => {
+    const cleaner = createCleaner(settings(), { version: 99, identities: "?" });
+    expect(cleaner.events([view("e1", "c1")]).quarantine.map((q) => q.reason)).toEqual(["contactId: unknown contact"]);
+  });
+
+  it("counts only its own run in the report", () => {
+    const next = createCleaner(settings(), roundTrip(withContacts()));
+    expect(next.report()).toEqual({
+      received: { contacts: 0, products: 0, events: 0 },
+      accepted: { contacts: 0, products: 0, events: 0 },
+      quarantinedByReason: {},
+      identitiesMerged: 0,
+      ordersDeduped: { sameOrderId: 0, sameContents: 0 },
+      eventsRepeated: 0,
+      categoriesMerged: {},
+    });
+  });
+
+  it("hands out snapshots that later pages do not change", () => {
+    const cleaner = withContacts();
+    cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z")]);
+    const snapshot = cleaner.state();
+    const before = JSON.stringify(snapshot);
+    cleaner.contacts([contact("c9", "zoe@example.com"), contact("c1", "ann@example.com", { consent: "bounced" })]);
+    cleaner.events([order("e2", "c1", "o2", "2024-02-01T11:00:00Z")]);
+    cleaner.state();
+    expect(JSON.stringify(snapshot)).toBe(before);
+  });
+});

@@ -1,0 +1,143 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Store } from "../../../src/domain/index.js";
+import { createLowdbStore } from "../../../src/store/lowdb-store.js";
+import { all, contact, describeStoreContract, page, product, run, viewed } from "./store-contract.js";
+
+const dirs: string[] = [];
+const dirOf = new WeakMap<Store, string>();
+
+async function makeStore(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
+  dirs.push(dir);
+  const store = await createLowdbStore(dir);
+  dirOf.set(store, dir);
+  return store;
+}
+
+/** A new store over the same folder: what a process restart sees. */
+async function reopen(store: Store): Promise<Store> {
+  const dir = dirOf.get(store)!;
+  const again = await createLowdbStore(dir);
+  dirOf.set(again, dir);
+  return again;
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describeStoreContract("lowdb store", makeStore, reopen);
+
+describe("lowdb store after a crash", () => {
+  const at = "2024-03-01T10:00:00.000Z";
+
+  it("ignores a torn tail on the event log and yields exactly the committed events", async () => {
+    const store = await makeStore();
+    await store.commitPage("shop", "r1", page("events", "ev-1", { events: [viewed("e1", "c1", at), viewed("e2", "c1", at)] }));
+    // A crash mid-commit: bytes reached the log, commit.json never moved.
+    appendFileSync(join(dirOf.get(store)!, "shop", "events.ndjson"), '{"id":"e3","contactId":"c1","at":"2024-03-0');
+    const again = await reopen(store);
+    expect((await all(again.readEvents("shop"))).map((e) => e.id)).toEqual(["e1", "e2"]);
+  });
+
+  it("appends the next page cleanly after dropping a torn tail", async () => {
+    const store = await makeStore();
+    await store.commitPage("shop", "r1", page("events", "ev-1", { events: [viewed("e1", "c1", at)] }));
+    appendFileSync(join(dirOf.get(store)!, "shop", "events.ndjson"), "garbage\n{\"half");
+    const again = await reopen(store);
+    await again.commitPage("shop", "r2", page("events", "ev-2", { events: [viewed("e2", "c1", at)] }));
+    expect((await all((await reopen(again)).readEvents("shop"))).map((e) => e.id)).toEqual(["e1", "e2"]);
+  });
+
+  it("drops a whole uncommitted page: records, quarantine and all", async () => {
+    const store = await makeStore();
+    await store.commitPage("shop", "r1", page("contacts", "c-1", { contacts: [contact("c1")], quarantine: [{ stream: "contacts", reason: "no id", raw: {} }], cleanState: { n: 1 } }));
+    const folder = join(dirOf.get(store)!, "shop");
+    // Everything but commit.json made it to disk, as if the process died just before the rename.
+    const contactsLog = readdirSync(folder).find((f) => f.startsWith("contacts."))!;
+    appendFileSync(join(folder, contactsLog), JSON.stringify(contact("c2")) + "\n");
+    appendFileSync(join(folder, "quarantine.ndjson"), JSON.stringify({ stream: "contacts", reason: "later", raw: {}, runId: "r2", at }) + "\n");
+    writeFileSync(join(folder, "clean-state.99.json"), '{"n":2}');
+    const again = await reopen(store);
+    expect({
+      ids: (await all(again.readContacts("shop"))).map((c) => c.id),
+      quarantined: (await again.listQuarantine("shop", { limit: 10, offset: 0 })).total,
+      cleanState: await again.getCleanState("shop"),
+      cursor: await again.getCursor("shop", "contacts"),
+      strayRemoved: readdirSync(folder).includes("clean-state.99.json"),
+    }).toEqual({ ids: ["c1"], quarantined: 1, cleanState: { n: 1 }, cursor: "c-1", strayRemoved: false });
+  });
+
+  it("keeps every committed push when the journal's last line is torn", async () => {
+    const store = await makeStore();
+    await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
+    appendFileSync(join(dirOf.get(store)!, "shop", "written.ndjson"), '{"runId":"r1","changes":[{"contactId":"c2"');
+    const again = await reopen(store);
+    await again.checkpointPush("shop", "r1", [{ contactId: "c3", espId: "3", set: { tailor_orders: 3 } }], []);
+    expect(Object.fromEntries(await (await reopen(again)).lastWritten("shop"))).toEqual({ c1: { tailor_orders: 1 }, c3: { tailor_orders: 3 } });
+  });
+});
+
+describe("lowdb store on disk", () => {
+  const at = "2024-03-01T10:00:00.000Z";
+
+  it("appends a page of events without rewriting the log", async () => {
+    const store = await makeStore();
+    const log = join(dirOf.get(store)!, "shop", "events.ndjson");
+    await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "c1", at)] }));
+    const first = readFileSync(log, "utf8");
+    await store.commitPage("shop", "r1", page("events", "2", { events: [viewed("e2", "c1", at)] }));
+    expect(readFileSync(log, "utf8").startsWith(first)).toBe(true);
+  });
+
+  it("compacts the contacts log once it holds more than twice the live contacts", async () => {
+    const store = await makeStore();
+    const folder = join(dirOf.get(store)!, "shop");
+    const contacts = Array.from({ length: 600 }, (_, i) => contact(`c${i}`));
+    for (let i = 0; i < 3; i++) await store.commitPage("shop", "r1", page("contacts", `${i}`, { contacts }));
+    const logs = readdirSync(folder).filter((f) => f.startsWith("contacts."));
+    const lines = readFileSync(join(folder, logs[0]!), "utf8").trim().split("\n").length;
+    expect({ files: logs.length, lines, live: (await all((await reopen(store)).readContacts("shop"))).length }).toEqual({ files: 1, lines: 600, live: 600 });
+  });
+
+  it("does not rewrite the written-values snapshot on checkpointPush", async () => {
+    const store = await makeStore();
+    const folder = join(dirOf.get(store)!, "shop");
+    await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
+    await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z"));
+    const snapshot = statSync(join(folder, "written.json")).mtimeMs;
+    await store.checkpointPush("shop", "r2", [{ contactId: "c2", espId: "2", set: { tailor_orders: 2 } }], []);
+    expect({ snapshot: statSync(join(folder, "written.json")).mtimeMs, journal: readFileSync(join(folder, "written.ndjson"), "utf8").split("\n").length - 1 }).toEqual({ snapshot, journal: 1 });
+  });
+
+  it("folds the journal into the snapshot when a run finishes", async () => {
+    const store = await makeStore();
+    const folder = join(dirOf.get(store)!, "shop");
+    await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
+    await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z", "shop", "failed"));
+    expect({ journal: readFileSync(join(folder, "written.ndjson"), "utf8"), snapshot: JSON.parse(readFileSync(join(folder, "written.json"), "utf8")) as unknown }).toEqual({ journal: "", snapshot: [["c1", { tailor_orders: 1 }]] });
+  });
+
+  it("fills defaults for settings fields missing from an older save", async () => {
+    const store = await makeStore();
+    const dir = dirOf.get(store)!;
+    writeFileSync(join(dir, "tailor.json"), JSON.stringify({ installations: [], settings: [{ installationId: "shop", settings: { sync: { intervalMinutes: 30 } } }], runs: [] }));
+    const settings = await (await reopen(store)).getSettings("shop");
+    expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots]).toEqual([30, 100, 3]);
+  });
+
+  it("revives product createdAt as a Date", async () => {
+    const store = await makeStore();
+    await store.commitPage("shop", "r1", page("products", "1", { products: [{ ...product("p1"), createdAt: new Date(at) }] }));
+    const [stored] = await all((await reopen(store)).readProducts("shop"));
+    expect(stored?.createdAt).toEqual(new Date(at));
+  });
+
+  it("refuses an installation id that would leave the store folder", async () => {
+    const store = await makeStore();
+    await expect(store.getCursor("..", "events")).rejects.toThrow("unusable installation id");
+  });
+});

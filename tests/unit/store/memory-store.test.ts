@@ -1,0 +1,4 @@
+import { createMemoryStore } from "../../../src/store/memory-store.js";
+import { describeStoreContract } from "./store-contract.js";
+
+describeStoreContract("memory store", () => Promise.resolve(createMemoryStore()));

@@ -1,0 +1,324 @@
+import { describe, expect, it } from "vitest";
+import { defaultSettings } from "../../../src/domain/index.js";
+import type {
+  Contact,
+  Event,
+  Feed,
+  IngestReport,
+  PageCommit,
+  Product,
+  Profile,
+  PropertyChange,
+  RunSummary,
+  Store,
+  Stream,
+} from "../../../src/domain/index.js";
+
+/** Builders for valid domain records; tests override only what they are about. */
+export const contact = (id: string, email = `${id}@example.com`): Contact => ({
+  id, espIds: { files: id }, email, createdAt: new Date("2024-01-02T03:04:05.000Z"), timezone: "UTC", consent: "subscribed", preferences: {},
+});
+export const product = (id: string, price = 10): Product => ({
+  id, title: `Product ${id}`, url: `https://shop.test/${id}`, imageUrl: "", category: "shoes", brand: "", price, inventory: null, active: true,
+});
+export const viewed = (id: string, contactId: string, at: string): Event => ({ id, contactId, at: new Date(at), type: "viewed_product", productId: "p1" });
+export const ordered = (id: string, contactId: string, at: string): Event => ({
+  id, contactId, at: new Date(at), type: "placed_order", orderId: `o-${id}`, value: 30, discount: 0, items: [{ productId: "p1", quantity: 3, price: 10 }],
+});
+export const page = (stream: Stream, cursor: string, parts: Partial<Omit<PageCommit, "stream" | "cursor">> = {}): PageCommit => ({
+  stream, cursor, contacts: [], products: [], events: [], quarantine: [], cleanState: null, ...parts,
+});
+const noIngest: IngestReport = {
+  received: { contacts: 0, products: 0, events: 0 },
+  accepted: { contacts: 0, products: 0, events: 0 },
+  quarantinedByReason: {},
+  identitiesMerged: 0,
+  ordersDeduped: { sameOrderId: 0, sameContents: 0 },
+  eventsRepeated: 0,
+  categoriesMerged: {},
+};
+export const run = (runId: string, startedAt: string, installationId = "shop", status: RunSummary["status"] = "succeeded"): RunSummary => ({
+  runId, installationId, status, startedAt, finishedAt: null, dryRun: false, ingest: noIngest, quarantined: 0, contactsScored: 0,
+  contactsChanged: 0, propertiesChanged: 0, written: 0, writeFailures: 0, writeCalls: 0, durationMs: 0, warnings: [],
+});
+const change = (contactId: string, set: PropertyChange["set"]): PropertyChange => ({ contactId, espId: `esp-${contactId}`, set });
+
+/** Every chunk of an AsyncIterable, flattened. */
+export async function all<T>(chunks: AsyncIterable<readonly T[]>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const chunk of chunks) items.push(...chunk);
+  return items;
+}
+
+/**
+ * The behaviour every Store must have. `reopen` gives a fresh instance over the same data
+ * (a restart); stores without persistence pass nothing and are read back as they are.
+ * Quarantine is listed newest first.
+ */
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>, reopen: (store: Store) => Promise<Store> = (s) => Promise.resolve(s)): void {
+  const fresh = async (): Promise<{ store: Store; later: () => Promise<Store> }> => {
+    const store = await makeStore();
+    return { store, later: () => reopen(store) };
+  };
+
+  describe(`${name} (Store contract)`, () => {
+    describe("settings", () => {
+      it("returns the documented defaults when none were saved", async () => {
+        const { store } = await fresh();
+        expect(await store.getSettings("shop")).toEqual(defaultSettings());
+      });
+
+      it("returns saved settings after a restart", async () => {
+        const { store, later } = await fresh();
+        const settings = { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50 } };
+        await store.saveSettings("shop", settings);
+        expect(await (await later()).getSettings("shop")).toEqual(settings);
+      });
+
+      it("keeps each installation's settings apart", async () => {
+        const { store } = await fresh();
+        await store.saveSettings("a", { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50 } });
+        expect((await store.getSettings("b")).sync.intervalMinutes).toBe(60);
+      });
+    });
+
+    describe("installations", () => {
+      const shop = { id: "shop", esp: "hubspot", name: "Shop", createdAt: "2024-05-01T00:00:00.000Z", propertiesDefined: [] } as const;
+
+      it("returns null for an installation never saved", async () => {
+        const { store } = await fresh();
+        expect(await store.getInstallation("nope")).toBeNull();
+      });
+
+      it("returns a saved installation after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.saveInstallation(shop);
+        expect(await (await later()).getInstallation("shop")).toEqual(shop);
+      });
+
+      it("replaces an installation saved again under the same id", async () => {
+        const { store, later } = await fresh();
+        await store.saveInstallation(shop);
+        await store.saveInstallation({ ...shop, esp: "klaviyo", name: "Other" });
+        await store.saveInstallation({ ...shop, propertiesDefined: ["tailor_orders"] });
+        expect(await (await later()).listInstallations()).toEqual([{ ...shop, propertiesDefined: ["tailor_orders"] }]);
+      });
+    });
+
+    describe("cursors and clean state", () => {
+      it("starts every stream's cursor at null", async () => {
+        const { store } = await fresh();
+        expect([await store.getCursor("shop", "contacts"), await store.getCursor("shop", "products"), await store.getCursor("shop", "events")]).toEqual([null, null, null]);
+      });
+
+      it("moves only the committed stream's cursor", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "ev-2"));
+        await store.commitPage("shop", "r1", page("contacts", "c-1"));
+        await store.commitPage("shop", "r1", page("events", "ev-3"));
+        const s = await later();
+        expect([await s.getCursor("shop", "contacts"), await s.getCursor("shop", "products"), await s.getCursor("shop", "events")]).toEqual(["c-1", null, "ev-3"]);
+      });
+
+      it("starts with a null clean state", async () => {
+        const { store } = await fresh();
+        expect(await store.getCleanState("shop")).toBeNull();
+      });
+
+      it("returns the clean state of the latest commit", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "c-1", { cleanState: { seen: ["a"] } }));
+        await store.commitPage("shop", "r1", page("contacts", "c-2", { cleanState: { seen: ["a", "b"], n: 2 } }));
+        expect(await (await later()).getCleanState("shop")).toEqual({ seen: ["a", "b"], n: 2 });
+      });
+    });
+
+    describe("records", () => {
+      it("upserts contacts by id, the latest version winning", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "1", { contacts: [contact("c1"), contact("c2")] }));
+        await store.commitPage("shop", "r1", page("contacts", "2", { contacts: [contact("c1", "new@example.com")] }));
+        const stored = await all((await later()).readContacts("shop"));
+        expect(stored.sort((a, b) => a.id.localeCompare(b.id))).toEqual([contact("c1", "new@example.com"), contact("c2")]);
+      });
+
+      it("returns contacts' createdAt as a Date", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "1", { contacts: [contact("c1")] }));
+        const [stored] = await all((await later()).readContacts("shop"));
+        expect(stored?.createdAt).toBeInstanceOf(Date);
+      });
+
+      it("upserts products by id, the latest version winning", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("products", "1", { products: [product("p1", 10), product("p2", 20)] }));
+        await store.commitPage("shop", "r1", page("products", "2", { products: [product("p2", 25)] }));
+        const stored = await all((await later()).readProducts("shop"));
+        expect(stored.sort((a, b) => a.id.localeCompare(b.id))).toEqual([product("p1", 10), product("p2", 25)]);
+      });
+
+      it("returns every event in insertion order with `at` as a Date", async () => {
+        const { store, later } = await fresh();
+        const first = [viewed("e1", "c1", "2024-03-01T10:00:00.000Z"), ordered("e2", "c1", "2024-02-01T10:00:00.000Z")];
+        const second = [viewed("e3", "c2", "2024-01-01T00:00:00.000Z")];
+        await store.commitPage("shop", "r1", page("events", "1", { events: first }));
+        await store.commitPage("shop", "r1", page("events", "2", { events: second }));
+        const stored = await all((await later()).readEvents("shop"));
+        expect(stored).toEqual([...first, ...second]);
+        expect(stored.map((e) => e.at instanceof Date)).toEqual([true, true, true]);
+      });
+
+      it("streams many events in chunks of at most 10,000", async () => {
+        const { store } = await fresh();
+        const events = Array.from({ length: 25_000 }, (_, i) => viewed(`e${i}`, "c1", "2024-03-01T10:00:00.000Z"));
+        await store.commitPage("shop", "r1", page("events", "1", { events }));
+        const sizes: number[] = [];
+        for await (const chunk of store.readEvents("shop")) sizes.push(chunk.length);
+        expect(sizes).toEqual([10_000, 10_000, 5_000]);
+      });
+
+      it("keeps each installation's records apart", async () => {
+        const { store } = await fresh();
+        await store.commitPage("a", "r1", page("events", "1", { contacts: [contact("c1")], events: [viewed("e1", "c1", "2024-03-01T10:00:00.000Z")] }));
+        expect([await all(store.readContacts("b")), await all(store.readEvents("b"))]).toEqual([[], []]);
+      });
+    });
+
+    describe("quarantine", () => {
+      const bad = (n: number) => ({ stream: "events" as const, reason: `bad ${n}`, raw: { n } });
+
+      it("lists entries newest first with the total, a limit and an offset", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "1", { quarantine: [bad(1), bad(2)] }));
+        await store.commitPage("shop", "r2", page("events", "2", { quarantine: [bad(3), bad(4), bad(5)] }));
+        const listed = await (await later()).listQuarantine("shop", { limit: 2, offset: 1 });
+        expect({ total: listed.total, reasons: listed.items.map((i) => i.reason) }).toEqual({ total: 5, reasons: ["bad 4", "bad 3"] });
+      });
+
+      it("keeps each entry's raw input, stream, run id and an ISO time", async () => {
+        const { store } = await fresh();
+        await store.commitPage("shop", "r7", page("events", "1", { quarantine: [bad(1)] }));
+        const [entry] = (await store.listQuarantine("shop", { limit: 10, offset: 0 })).items;
+        expect(entry).toEqual({ stream: "events", reason: "bad 1", raw: { n: 1 }, runId: "r7", at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown });
+      });
+
+      it("returns no items past the end", async () => {
+        const { store } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "1", { quarantine: [bad(1)] }));
+        expect(await store.listQuarantine("shop", { limit: 10, offset: 5 })).toEqual({ total: 1, items: [] });
+      });
+
+      it("adds what the ESP refused at checkpointPush", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "1", { quarantine: [bad(1)] }));
+        await store.checkpointPush("shop", "r1", [], [{ stream: "push", reason: "INVALID_EMAIL", raw: { contactId: "c9" } }]);
+        const listed = await (await later()).listQuarantine("shop", { limit: 10, offset: 0 });
+        expect(listed.items.map((i) => [i.stream, i.reason])).toEqual([["push", "INVALID_EMAIL"], ["events", "bad 1"]]);
+      });
+    });
+
+    describe("last written values", () => {
+      it("is empty before anything was pushed", async () => {
+        const { store } = await fresh();
+        expect((await store.lastWritten("shop")).size).toBe(0);
+      });
+
+      it("reflects every checkpointPush, later values over earlier ones, after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.checkpointPush("shop", "r1", [change("c1", { tailor_orders: 1, tailor_lifecycle: "new_customer" }), change("c2", { tailor_orders: 4 })], []);
+        await store.checkpointPush("shop", "r1", [change("c1", { tailor_orders: 2 })], []);
+        expect(Object.fromEntries(await (await later()).lastWritten("shop"))).toEqual({
+          c1: { tailor_orders: 2, tailor_lifecycle: "new_customer" },
+          c2: { tailor_orders: 4 },
+        });
+      });
+
+      it("keeps every value across a finished run and later pushes", async () => {
+        const { store, later } = await fresh();
+        await store.checkpointPush("shop", "r1", [change("c1", { tailor_orders: 1 })], []);
+        await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z"));
+        await store.checkpointPush("shop", "r2", [change("c1", { tailor_aov: 12.5 }), change("c3", { tailor_top_category: null })], []);
+        expect(Object.fromEntries(await (await later()).lastWritten("shop"))).toEqual({
+          c1: { tailor_orders: 1, tailor_aov: 12.5 },
+          c3: { tailor_top_category: null },
+        });
+      });
+
+      it("does not change a map it already returned", async () => {
+        const { store } = await fresh();
+        const before = await store.lastWritten("shop");
+        await store.checkpointPush("shop", "r1", [change("c1", { tailor_orders: 1 })], []);
+        expect(before.size).toBe(0);
+      });
+    });
+
+    describe("runs", () => {
+      it("lists runs newest first, up to the limit", async () => {
+        const { store, later } = await fresh();
+        await store.saveRun(run("r2", "2024-05-02T00:00:00.000Z"));
+        await store.saveRun(run("r3", "2024-05-03T00:00:00.000Z"));
+        await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z"));
+        expect((await (await later()).listRuns("shop", 2)).map((r) => r.runId)).toEqual(["r3", "r2"]);
+      });
+
+      it("replaces a run saved again under the same runId", async () => {
+        const { store } = await fresh();
+        await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z", "shop", "running"));
+        await store.saveRun({ ...run("r1", "2024-05-01T00:00:00.000Z"), written: 7 });
+        expect((await store.listRuns("shop", 10)).map((r) => [r.runId, r.status, r.written])).toEqual([["r1", "succeeded", 7]]);
+      });
+
+      it("lists only the installation's own runs", async () => {
+        const { store } = await fresh();
+        await store.saveRun(run("a1", "2024-05-01T00:00:00.000Z", "a"));
+        await store.saveRun(run("b1", "2024-05-02T00:00:00.000Z", "b"));
+        expect((await store.listRuns("a", 10)).map((r) => r.runId)).toEqual(["a1"]);
+      });
+
+      it("keeps the newest 200 runs per installation", async () => {
+        const { store } = await fresh();
+        for (let i = 0; i < 205; i++) await store.saveRun(run(`r${i}`, new Date(Date.UTC(2024, 0, 1, 0, i)).toISOString(), "shop", "running"));
+        const runs = await store.listRuns("shop", 1_000);
+        expect([runs.length, runs[0]?.runId, runs.at(-1)?.runId]).toEqual([200, "r204", "r5"]);
+      });
+    });
+
+    describe("profiles and feed", () => {
+      const profile = (contactId: string, orders: number): Profile => ({
+        contactId, properties: { tailor_orders: { value: orders, why: `${orders} orders` }, tailor_lifecycle: { value: "lapsing", why: "no order for 120 days", confidence: "high" } },
+      });
+
+      it("returns a saved profile after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.saveProfiles("shop", [profile("c1", 2), profile("c2", 5)]);
+        expect(await (await later()).getProfile("shop", "c2")).toEqual(profile("c2", 5));
+      });
+
+      it("returns null for a contact without a profile", async () => {
+        const { store } = await fresh();
+        await store.saveProfiles("shop", [profile("c1", 2)]);
+        expect(await store.getProfile("shop", "c9")).toBeNull();
+      });
+
+      it("replaces the whole profile set on each save", async () => {
+        const { store, later } = await fresh();
+        await store.saveProfiles("shop", [profile("c1", 2)]);
+        await store.saveProfiles("shop", [profile("c2", 3)]);
+        const s = await later();
+        expect([await s.getProfile("shop", "c1"), await s.getProfile("shop", "c2")]).toEqual([null, profile("c2", 3)]);
+      });
+
+      it("returns null before a feed was saved", async () => {
+        const { store } = await fresh();
+        expect(await store.getFeed("shop")).toBeNull();
+      });
+
+      it("returns the saved feed after a restart", async () => {
+        const { store, later } = await fresh();
+        const feed: Feed = { generatedAt: "2024-05-01T00:00:00.000Z", products: { p1: { id: "p1", title: "Shoe", url: "u", imageUrl: "i", price: 9.5, category: "shoes", brand: "b" } } };
+        await store.saveFeed("shop", feed);
+        expect(await (await later()).getFeed("shop")).toEqual(feed);
+      });
+    });
+  });
+}
