@@ -51,7 +51,15 @@ export const EventSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("ticket_opened"), ticketId: z.string().trim().min(1), subject: z.string().optional() }),
   z.object({ ...base, type: z.literal("ticket_closed"), ticketId: z.string().trim().min(1) }),
   z.object({ ...base, type: z.literal("submitted_preferences"), answers: z.record(z.string(), z.union([z.string(), z.array(z.string())])) }),
-]);
+], {
+  // zod's default lists all fifteen types; the quarantine groups by reason, so name the bad one.
+  // A non-object fails before the discriminator is read: zod's own message says that better.
+  error: (issue) => {
+    const input: unknown = issue.input;
+    if (typeof input !== "object" || input === null) return undefined;
+    return `unknown event type ${JSON.stringify((input as { type?: unknown }).type ?? null)}`;
+  },
+});
 export type Event = z.infer<typeof EventSchema>;
 export type EventType = Event["type"];
 export type EventOf<T extends EventType> = Extract<Event, { type: T }>;

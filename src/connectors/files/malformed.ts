@@ -1,5 +1,6 @@
-/** A line or row that could not be read; ingest quarantines it (it fails every schema) with this reason. */
-export type Malformed = { readonly _malformed: string; readonly line: number; readonly text: string };
+import type { Malformed } from "../../domain/index.js";
+
+export type { Malformed };
 
 /** Longest text kept from a bad line, so one corrupt megabyte does not bloat the quarantine. */
 const MAX_TEXT = 2_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, EventSchema, TimestampSchema } from "../../../src/domain/index.js";
+import { TimestampSchema } from "../../../src/domain/index.js";
 
 describe("TimestampSchema", () => {
   it.each([
@@ -11,18 +11,5 @@ describe("TimestampSchema", () => {
 
   it.each([null, "", "  ", "yesterday", Number.NaN])("rejects %j instead of reading it as 1970", (raw) => {
     expect(TimestampSchema.safeParse(raw).success).toBe(false);
-  });
-});
-
-describe("check", () => {
-  it("returns the reason and the raw record for a bad event", () => {
-    const raw = { id: "e1", type: "placed_order", contactId: "c1", at: "2026-01-01", orderId: "o1", value: -5, items: [] };
-    const result = check(EventSchema, raw);
-    expect(result).toMatchObject({ ok: false, raw });
-    expect(result.ok ? "" : result.reason).toMatch(/^value: .*; items: /);
-  });
-
-  it("rejects an unknown event type", () => {
-    expect(check(EventSchema, { id: "e1", type: "teleported", contactId: "c1", at: "2026-01-01" }).ok).toBe(false);
   });
 });

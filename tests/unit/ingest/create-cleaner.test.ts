@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CleaningSettingsSchema, EVENT_TYPES } from "../../../src/domain/index.js";
+import { CleaningSettingsSchema } from "../../../src/domain/index.js";
 import type { CleaningSettings } from "../../../src/domain/index.js";
 import { createCleaner } from "../../../src/ingest/create-cleaner.js";
 import type { Cleaner } from "../../../src/ingest/create-cleaner.js";
@@ -33,7 +33,7 @@ function withContacts(state: unknown = null): Cleaner {
   return cleaner;
 }
 
-const UNKNOWN_TYPE = `type: Invalid discriminator value. Expected ${EVENT_TYPES.map((t) => `'${t}'`).join(" | ")}`;
+const UNKNOWN_TYPE = 'type: unknown event type "teleported"';
 
 const roundTrip = (cleaner: Cleaner): unknown => JSON.parse(JSON.stringify(cleaner.state()));
 
@@ -56,7 +56,7 @@ describe("createCleaner: schema validation", () => {
   it("quarantines an event of an unknown type", () => {
     const raw = { id: "e1", type: "teleported", contactId: "c1", at: "2024-01-01" };
     const result = withContacts().events([raw]);
-    expect(result.quarantine.map((q) => [q.stream, q.reason.slice(0, 34), q.raw])).toEqual([["events", "type: Invalid discriminator value.", raw]]);
+    expect(result.quarantine).toEqual([{ stream: "events", reason: UNKNOWN_TYPE, raw }]);
   });
 
   it("turns date strings into dates", () => {
@@ -223,7 +223,7 @@ describe("createCleaner: order dedupe", () => {
     ]);
     const r = cleaner.report();
     expect([r.received.events, r.accepted.events, r.ordersDeduped, r.quarantinedByReason]).toEqual([
-      6, 2, { sameOrderId: 1, sameContents: 1 }, { "contactId: unknown contact": 1, [UNKNOWN_TYPE]: 1 },
+      6, 2, { sameOrderId: 1, sameContents: 1 }, { "contactId: unknown contact": 1, "type: unknown event type null": 1 },
     ]);
   });
 });
