@@ -4,7 +4,7 @@ import type { CleaningSettings, Contact, Event, IngestReport, Product, Quarantin
 import { createIdentities, IdentitiesStateSchema, type IdentitiesState } from "./identities.js";
 import { normaliseEmail } from "./normalise-email.js";
 import { createOrderDedupe, OrderDedupeStateSchema, type OrderDedupeState } from "./order-dedupe.js";
-import { createTaxonomy, TaxonomyStateSchema, type TaxonomyState } from "./taxonomy.js";
+import { createTaxonomy, EMPTY_TAXONOMY, TaxonomyStateSchema, type TaxonomyState } from "./taxonomy.js";
 
 /** What one page of cleaning gives back: records to store, and what was set aside with its reason. */
 export type CleanResult<T> = { readonly records: T[]; readonly quarantine: Quarantined[] };
@@ -44,7 +44,7 @@ const EMPTY_STATE: CleanState = {
   version: 1,
   identities: { people: [], aliases: [] },
   orders: { orderIds: [], recent: [] },
-  taxonomy: {},
+  taxonomy: EMPTY_TAXONOMY,
 };
 
 /** Builds a cleaner. state: what a previous cleaner's state() returned (read back from JSON), or null on the first run; invalid state starts fresh. */

@@ -1,8 +1,15 @@
 import { z } from "zod";
 
-/** Learned display form of each category segment, keyed by its singular fold. */
-export const TaxonomyStateSchema = z.record(z.string(), z.string());
+/**
+ * What the taxonomy learned: the display form of each segment keyed by its singular fold,
+ * and for each leaf seen under a parent, the one path it belongs to ("" when several do).
+ */
+export const TaxonomyStateSchema = z.object({
+  segments: z.record(z.string(), z.string()),
+  leaves: z.record(z.string(), z.string()),
+});
 export type TaxonomyState = z.infer<typeof TaxonomyStateSchema>;
+export const EMPTY_TAXONOMY: TaxonomyState = { segments: {}, leaves: {} };
 
 const SEPARATOR = /[/>]/;
 const SPACES = /\s+/g;
@@ -61,7 +68,10 @@ export type Taxonomy = {
 
 /** Builds a taxonomy from a previous run's state and the admin's aliases (raw -> canonical path). */
 export function createTaxonomy(from: TaxonomyState, aliases: Readonly<Record<string, string>>): Taxonomy {
-  const display = new Map<string, string>(Object.entries(from));
+  const display = new Map<string, string>(Object.entries(from.segments));
+  // A bare leaf ("skincare") is exported by stores that drop the parent; when exactly one known
+  // path ends in it, it means that path. Two paths ending in it ("men > boots", "women > boots") make it ambiguous: "".
+  const leaves = new Map<string, string>(Object.entries(from.leaves));
   const resolved = new Map<string, string>();
   let snapshot: TaxonomyState | null = null;
 
@@ -69,7 +79,17 @@ export function createTaxonomy(from: TaxonomyState, aliases: Readonly<Record<str
     const fresh = new Set<string>();
     for (const raw of raws) {
       if (resolved.has(raw)) continue;
-      for (const segment of segmentsOf(raw)) {
+      const segments = segmentsOf(raw);
+      if (segments.length > 1) {
+        const path = segments.map(keyOf).join(" > ");
+        const leaf = keyOf(segments[segments.length - 1] ?? "");
+        const known = leaves.get(leaf);
+        if (known === undefined || (known !== path && known !== "")) {
+          leaves.set(leaf, known === undefined ? path : "");
+          snapshot = null;
+        }
+      }
+      for (const segment of segments) {
         const key = keyOf(segment);
         const current = display.get(key);
         if (current === undefined) {
@@ -83,8 +103,12 @@ export function createTaxonomy(from: TaxonomyState, aliases: Readonly<Record<str
     }
   }
 
-  const automatic = (raw: string): string =>
-    segmentsOf(raw).map((segment) => display.get(keyOf(segment)) ?? segment).join(" > ");
+  const automatic = (raw: string): string => {
+    const segments = segmentsOf(raw);
+    const only = segments.length === 1 ? leaves.get(keyOf(segments[0] ?? "")) : undefined;
+    const keys = only !== undefined && only !== "" ? only.split(" > ") : segments.map(keyOf);
+    return keys.map((key, i) => display.get(key) ?? segments[i] ?? key).join(" > ");
+  };
 
   // The admin's spelling of a target decides its display form when the taxonomy has not seen it yet.
   learn(Object.values(aliases));
@@ -103,7 +127,7 @@ export function createTaxonomy(from: TaxonomyState, aliases: Readonly<Record<str
       return path;
     },
     state() {
-      snapshot ??= Object.fromEntries(display);
+      snapshot ??= { segments: Object.fromEntries(display), leaves: Object.fromEntries(leaves) };
       return snapshot;
     },
   };
