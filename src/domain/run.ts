@@ -51,3 +51,14 @@ export type RunSummary = {
   readonly warnings: readonly string[];
   readonly error?: string;
 };
+
+/** A report of a run that has cleaned nothing yet. */
+export const emptyIngestReport = (): IngestReport => ({
+  received: { contacts: 0, products: 0, events: 0 },
+  accepted: { contacts: 0, products: 0, events: 0 },
+  quarantinedByReason: {},
+  identitiesMerged: 0,
+  ordersDeduped: { sameOrderId: 0, sameContents: 0 },
+  eventsRepeated: 0,
+  categoriesMerged: {},
+});

@@ -1,5 +1,5 @@
-import type { Connector, Contact, IngestReport, Installation, Page, PropertyChange, Quarantined, RunSummary, Settings, Store, Stream } from "../domain/index.js";
-import { PROPERTIES, STREAMS } from "../domain/index.js";
+import type { Connector, Contact, Installation, Page, PropertyChange, Quarantined, RunSummary, Settings, Store, Stream } from "../domain/index.js";
+import { emptyIngestReport, PROPERTIES, STREAMS } from "../domain/index.js";
 import { buildFeed } from "../engine/build-feed.js";
 import { addEvents, createFeatureBook } from "../engine/feature-book.js";
 import { createRng } from "../engine/rng.js";
@@ -183,18 +183,8 @@ async function collect<T>(chunks: AsyncIterable<readonly T[]>): Promise<T[]> {
 
 const sumValues = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);
 
-const zeroByStream = (): Record<Stream, number> => ({ contacts: 0, products: 0, events: 0 });
-
 function emptySummary(runId: string, installationId: string, startedAt: Date, dryRun: boolean): RunSummary {
-  const ingest: IngestReport = {
-    received: zeroByStream(),
-    accepted: zeroByStream(),
-    quarantinedByReason: {},
-    identitiesMerged: 0,
-    ordersDeduped: { sameOrderId: 0, sameContents: 0 },
-    eventsRepeated: 0,
-    categoriesMerged: {},
-  };
+  const ingest = emptyIngestReport();
   return {
     runId, installationId, status: "running", startedAt: startedAt.toISOString(), finishedAt: null, dryRun, ingest,
     quarantined: 0, contactsScored: 0, contactsChanged: 0, propertiesChanged: 0, written: 0, writeFailures: 0, writeCalls: 0, durationMs: 0, warnings: [],

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defaultSettings } from "../../../src/domain/index.js";
+import { defaultSettings, emptyIngestReport } from "../../../src/domain/index.js";
 import type {
   Contact,
   Event,
   Feed,
-  IngestReport,
   PageCommit,
   Product,
   Profile,
@@ -28,15 +27,7 @@ export const ordered = (id: string, contactId: string, at: string): Event => ({
 export const page = (stream: Stream, cursor: string, parts: Partial<Omit<PageCommit, "stream" | "cursor">> = {}): PageCommit => ({
   stream, cursor, contacts: [], products: [], events: [], quarantine: [], cleanState: null, ...parts,
 });
-const noIngest: IngestReport = {
-  received: { contacts: 0, products: 0, events: 0 },
-  accepted: { contacts: 0, products: 0, events: 0 },
-  quarantinedByReason: {},
-  identitiesMerged: 0,
-  ordersDeduped: { sameOrderId: 0, sameContents: 0 },
-  eventsRepeated: 0,
-  categoriesMerged: {},
-};
+const noIngest = emptyIngestReport();
 export const run = (runId: string, startedAt: string, installationId = "shop", status: RunSummary["status"] = "succeeded"): RunSummary => ({
   runId, installationId, status, startedAt, finishedAt: null, dryRun: false, ingest: noIngest, quarantined: 0, contactsScored: 0,
   contactsChanged: 0, propertiesChanged: 0, written: 0, writeFailures: 0, writeCalls: 0, durationMs: 0, warnings: [],
