@@ -19,6 +19,7 @@ import type {
 import { appendDurably, sizeOf, truncateTo } from "./append-durably.js";
 import { NDJSON_CHUNK, readNdjson, toNdjson } from "./read-ndjson.js";
 import { reviveContact, reviveEvent, reviveProduct, toEventLine } from "./revive-dates.js";
+import { createFrozenStringifier } from "./stringify-frozen.js";
 import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-file-atomic.js";
 
 /*
@@ -87,6 +88,7 @@ export type InstallationFolder = Awaited<ReturnType<typeof openInstallationFolde
 export async function openInstallationFolder(folder: string) {
   const at = (name: string) => join(folder, name);
   let commit = await recover(folder);
+  const stringifyState = createFrozenStringifier();
   let cleanStateJson = commit.cleanStateFile === null ? "null" : await readFile(at(commit.cleanStateFile), "utf8");
   let contacts: RecordLog<Contact> | null = null;
   let products: RecordLog<Product> | null = null;
@@ -204,7 +206,7 @@ export async function openInstallationFolder(folder: string) {
         const bytes: Record<string, number> = { ...commit.bytes };
         const contactLines = page.contacts.length > 0 ? toNdjson(page.contacts) : "";
         const productLines = page.products.length > 0 ? toNdjson(page.products) : "";
-        const json = JSON.stringify(page.cleanState ?? null);
+        const json = stringifyState(page.cleanState ?? null);
         let cleanStateFile = commit.cleanStateFile;
         let starts: number[] = [];
         try {
