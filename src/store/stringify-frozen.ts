@@ -8,7 +8,8 @@ export function createFrozenStringifier(): (value: unknown) => string {
   const cache = new WeakMap<object, string>();
   const stringify = (value: unknown): string => {
     if (typeof value !== "object" || value === null || typeof (value as { toJSON?: unknown }).toJSON === "function") {
-      return JSON.stringify(value) ?? "null";
+      // JSON.stringify is typed as string but returns undefined for undefined, functions and symbols.
+      return (JSON.stringify(value) as string | undefined) ?? "null";
     }
     const frozen = Object.isFrozen(value);
     if (frozen) {
