@@ -9,7 +9,8 @@ export function createFrozenStringifier(): (value: unknown) => string {
   const stringify = (value: unknown): string => {
     if (typeof value !== "object" || value === null || typeof (value as { toJSON?: unknown }).toJSON === "function") {
       // JSON.stringify is typed as string but returns undefined for undefined, functions and symbols.
-      return (JSON.stringify(value) as string | undefined) ?? "null";
+      const json: string | undefined = JSON.stringify(value);
+      return json ?? "null";
     }
     const frozen = Object.isFrozen(value);
     if (frozen) {
