@@ -7,19 +7,17 @@
 export function createFrozenStringifier(): (value: unknown) => string {
   const cache = new WeakMap<object, string>();
   const stringify = (value: unknown): string => {
-    if (typeof value !== "object" || value === null || typeof (value as { toJSON?: unknown }).toJSON === "function") {
-      // JSON.stringify is typed as string but returns undefined for undefined, functions and symbols.
-      const json: string | undefined = JSON.stringify(value);
-      return json ?? "null";
-    }
+    // Only inside arrays can these appear in JSON, and there they are null (objects drop them before recursing).
+    if (value === undefined || typeof value === "function" || typeof value === "symbol") return "null";
+    if (typeof value !== "object" || value === null || typeof (value as { toJSON?: unknown }).toJSON === "function") return JSON.stringify(value);
     const frozen = Object.isFrozen(value);
     if (frozen) {
       const hit = cache.get(value);
       if (hit !== undefined) return hit;
     }
     const json = Array.isArray(value)
-      ? `[${value.map((item) => (item === undefined || typeof item === "function" ? "null" : stringify(item))).join(",")}]`
-      : `{${Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== "function").map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(",")}}`;
+      ? `[${value.map(stringify).join(",")}]`
+      : `{${Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== "function" && typeof v !== "symbol").map(([k, v]) => `${JSON.stringify(k)}:${stringify(v)}`).join(",")}}`;
     if (frozen) cache.set(value, json);
     return json;
   };
