@@ -2,8 +2,8 @@ import cliProgress from "cli-progress";
 import type { SyncProgress } from "./run-sync.js";
 
 /**
- * Draws a run's progress on the terminal: one bar per phase/label, redrawn in place on
- * a TTY, and a plain line per phase elsewhere (CI logs, pipes) so output stays readable.
+ * Draws a run's progress on a terminal: one bar per phase and stream, redrawn in place.
+ * The CLI uses it only on a TTY; in CI logs and pipes the end-of-run summary stands alone.
  */
 export function createTerminalProgress(stream: NodeJS.WriteStream = process.stderr): { update: (p: SyncProgress) => void; stop: () => void } {
   const bars = new cliProgress.MultiBar({
@@ -11,7 +11,6 @@ export function createTerminalProgress(stream: NodeJS.WriteStream = process.stde
     format: " {phase} {label} |{bar}| {value}{ofTotal}",
     hideCursor: true,
     clearOnComplete: false,
-    noTTYOutput: false,
     barsize: 30,
     // Redraws are throttled so a fast pull does not spend its time painting.
     fps: 10,
