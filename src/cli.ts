@@ -5,13 +5,17 @@ import { Command, InvalidArgumentError } from "commander";
 import { pino, type Logger } from "pino";
 import { loadConfig, type AppConfig } from "./config.js";
 import { createFilesConnector } from "./connectors/files/connector.js";
+import { readCatalogFile } from "./connectors/files/read-catalog-file.js";
+import { ordersFormatOf, readOrdersFile, type OrdersFormat } from "./connectors/files/read-orders-file.js";
 import { generateDemoStore } from "./demo/generate-demo-store.js";
 import type { Connector, Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
+import { backtestCommand } from "./sync/backtest-command.js";
 import { createTerminalProgress } from "./sync/progress.js";
 import { runSync } from "./sync/run-sync.js";
+import { sampleCommand, type SampleFormat } from "./sync/sample-command.js";
 import { scheduleSync } from "./sync/schedule.js";
 
 /** The composition root: the only file that picks a concrete store and connector. */
@@ -128,6 +132,43 @@ async function main(argv: readonly string[]): Promise<void> {
       await ensureInstallation(store, target.installationId, target.installationId);
       const connector = createFilesConnector(target);
       serve(config, store, log, target.installationId, () => syncOnce(store, connector, target.installationId, false, 42), (await store.getSettings(target.installationId)).sync.intervalMinutes);
+    });
+
+  program.command("sample")
+    .description("Print a reproducible random sample of a segment's members with every value and reason, to spot-check it.")
+    .requiredOption("--segment <name>", "segment name (as in Settings) or its slug")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--n <n>", "members to sample", int, 20)
+    .option("--seed <n>", "seed: the same seed draws the same members", int, 1)
+    .option("--format <format>", "text | json | csv", "text")
+    .action(async (o: { segment: string; installation: string; n: number; seed: number; format: string }) => {
+      if (!["text", "json", "csv"].includes(o.format)) throw new InvalidArgumentError(`--format must be text, json or csv (got ${o.format})`);
+      if (o.n < 1) throw new InvalidArgumentError("--n must be at least 1");
+      const store = await openStore(config);
+      console.log(await sampleCommand(store, o.installation, { segment: o.segment, n: o.n, seed: o.seed, format: o.format as SampleFormat }));
+    });
+
+  program.command("backtest")
+    .description("Fit on orders before the cutoff, predict, and score against what happened after it (Tailor vs a past-rate baseline).")
+    .requiredOption("--orders <file>", "orders file: Online Retail CSV (.csv or .csv.gz) or NDJSON placed_order events")
+    .option("--format <format>", "online-retail | ndjson (default: from the file name)")
+    .option("--products <file>", "catalog CSV with product_id (and category) for category outputs")
+    .requiredOption("--cutoff <YYYY-MM-DD>", "fit on orders before this day (UTC)")
+    .option("--horizon-days <n>", "days after the cutoff to score", int, 90)
+    .requiredOption("--out <dir>", "folder for predictions.csv, report.md and report.json")
+    .action(async (o: { orders: string; format?: string; products?: string; cutoff: string; horizonDays: number; out: string }) => {
+      const cutoff = new Date(`${o.cutoff}T00:00:00Z`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.cutoff) || Number.isNaN(cutoff.getTime())) throw new InvalidArgumentError(`--cutoff must be a day as YYYY-MM-DD (got ${o.cutoff})`);
+      if (o.format !== undefined && o.format !== "online-retail" && o.format !== "ndjson") throw new InvalidArgumentError(`--format must be online-retail or ndjson (got ${o.format})`);
+      const format: OrdersFormat = o.format ?? ordersFormatOf(o.orders);
+      const skipped = new Map<string, number>();
+      const { table } = await backtestCommand({
+        events: readOrdersFile(o.orders, { format, skipped }),
+        ...(o.products === undefined ? {} : { products: readCatalogFile(o.products) }),
+        cutoff, horizonDays: o.horizonDays, outDir: resolve(o.out), skipped,
+      });
+      console.log(table);
+      console.log(`Wrote predictions.csv, report.md and report.json to ${resolve(o.out)}`);
     });
 
   await program.parseAsync(argv);

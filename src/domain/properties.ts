@@ -25,6 +25,16 @@ export const LIFECYCLE_STAGES = ["new_lead", "new_customer", "active_customer", 
 export const LifecycleSchema = z.enum(LIFECYCLE_STAGES);
 export type Lifecycle = z.infer<typeof LifecycleSchema>;
 
+export const DISCOUNT_SENSITIVITIES = ["full_price", "occasional", "discount_driven"] as const;
+export type DiscountSensitivity = (typeof DISCOUNT_SENSITIVITIES)[number];
+export const CLV_TIERS = ["top", "high", "medium", "low"] as const;
+export type ClvTier = (typeof CLV_TIERS)[number];
+export const ENGAGEMENT_LEVELS = ["engaged", "warm", "cold", "new"] as const;
+export type EngagementLevel = (typeof ENGAGEMENT_LEVELS)[number];
+export const PRICE_BANDS = ["budget", "mid", "premium"] as const;
+export type PriceBand = (typeof PRICE_BANDS)[number];
+export const CONFIDENCES = ["high", "medium", "low"] as const;
+
 const slotProperties = (n: number): PropertyDefinition[] => [
   { name: `tailor_rec_${n}`, label: `Tailor recommendation ${n}: product id`, type: "string", description: `Product id in recommendation slot ${n}, empty when the slot has nothing that passes the rules.`, example: `{% catalog person.tailor_rec_${n} %}{{ catalog_item.title }}{% endcatalog %}` },
   { name: `tailor_rec_${n}_title`, label: `Tailor recommendation ${n}: title`, type: "string", description: `Title of the product in slot ${n}.`, example: `{{ contact.tailor_rec_${n}_title }}` },
@@ -42,6 +52,25 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
   { name: "tailor_first_order_date", label: "Tailor first order date", type: "date", description: "Day of the first order (UTC).", example: "{{ contact.tailor_first_order_date|datetimeformat('%B %Y') }}" },
   { name: "tailor_last_order_date", label: "Tailor last order date", type: "date", description: "Day of the latest order (UTC).", example: "{% if contact.tailor_last_order_date %}…{% endif %}" },
   { name: "tailor_top_category", label: "Tailor top category", type: "string", description: "Category the contact engages with most (orders weigh more than carts, carts more than views).", example: "New in {{ contact.tailor_top_category }}" },
+  { name: "tailor_p_alive", label: "Tailor P(alive)", type: "number", description: "Chance (0-1) the contact is still an active customer (BG/NBD fitted on this store); empty before the first order.", example: "{{ contact.tailor_p_alive }}" },
+  { name: "tailor_churn_risk", label: "Tailor churn risk", type: "number", description: "Chance (0-1) of no order within the churn horizon in Settings (default 90 days); empty before the first order.", example: "{% if contact.tailor_churn_risk > 0.8 %}Come back{% endif %}" },
+  { name: "tailor_expected_orders_30d", label: "Tailor expected orders (30 days)", type: "number", description: "Expected orders in the next 30 days (BG/NBD).", example: "{{ contact.tailor_expected_orders_30d }}" },
+  { name: "tailor_expected_orders_90d", label: "Tailor expected orders (90 days)", type: "number", description: "Expected orders in the next 90 days (BG/NBD).", example: "{{ contact.tailor_expected_orders_90d }}" },
+  { name: "tailor_expected_orders_365d", label: "Tailor expected orders (365 days)", type: "number", description: "Expected orders in the next 365 days (BG/NBD).", example: "{{ contact.tailor_expected_orders_365d }}" },
+  { name: "tailor_expected_spend", label: "Tailor expected spend per order", type: "number", description: "Expected value of the contact's next orders (Gamma-Gamma), in the store currency.", example: "{{ contact.tailor_expected_spend|format_currency_value }}" },
+  { name: "tailor_clv_12m", label: "Tailor predicted 12-month CLV", type: "number", description: "Predicted spend over the next 12 months, discounted at the annual rate in Settings.", example: "{{ contact.tailor_clv_12m|format_currency_value }}" },
+  { name: "tailor_clv_tier", label: "Tailor CLV tier", type: "enumeration", options: CLV_TIERS, description: "Predicted 12-month CLV ranked within the store: top 10 %, next 20 %, next 30 %, rest; a CLV of 0 is low.", example: "{% if contact.tailor_clv_tier == 'top' %}VIP early access{% endif %}" },
+  { name: "tailor_next_order_date", label: "Tailor expected next order", type: "date", description: "Day by which an order is more likely than not; empty when none is likely within a year.", example: "{{ contact.tailor_next_order_date }}" },
+  { name: "tailor_prediction_confidence", label: "Tailor prediction confidence", type: "enumeration", options: CONFIDENCES, description: "How sure the predictions are: high when the store's own fit has 200+ repeat customers, medium when shrunk toward the priors, low on priors or before a first order.", example: "{% if contact.tailor_prediction_confidence != 'low' %}…{% endif %}" },
+  { name: "tailor_discount_sensitivity", label: "Tailor discount sensitivity", type: "enumeration", options: DISCOUNT_SENSITIVITIES, description: "discount_driven when at least half the orders had a discount, full_price when none of 2 or more did, occasional in between; empty before it can be told.", example: "{% if contact.tailor_discount_sensitivity == 'full_price' %}New arrivals{% else %}{{ coupon }}{% endif %}" },
+  { name: "tailor_discount_share", label: "Tailor share of orders discounted", type: "number", description: "Share of the contact's orders placed with a discount, 0 to 1; empty before the first order.", example: "{% if contact.tailor_discount_share > 0.5 %}…{% endif %}" },
+  { name: "tailor_margin", label: "Tailor margin contributed", type: "number", description: "Sum of (price paid - product cost) x quantity over order lines whose product has a known cost; empty when none has.", example: "{{ contact.tailor_margin|format_currency_value }}" },
+  { name: "tailor_next_category", label: "Tailor next likely category", type: "string", description: "Category the contact most likely buys next, from what other customers bought in the order after one with the same categories.", example: "Ready for {{ contact.tailor_next_category }}?" },
+  { name: "tailor_price_band", label: "Tailor price band", type: "enumeration", options: PRICE_BANDS, description: "Where the contact's mean price paid falls against the catalog's price thirds; empty before the first purchase.", example: "{% if contact.tailor_price_band == 'premium' %}Our finest{% endif %}" },
+  { name: "tailor_engagement_score", label: "Tailor engagement score", type: "number", description: "0-100 from clicks, site activity and orders (human opens count a little, Apple MPP machine opens never), decayed with the half-life in Settings.", example: "{% if contact.tailor_engagement_score >= 50 %}…{% endif %}" },
+  { name: "tailor_engagement_level", label: "Tailor engagement level", type: "enumeration", options: ENGAGEMENT_LEVELS, description: "Engagement score banded by the Settings thresholds; new when nothing was scored yet and few emails were sent.", example: "{% if contact.tailor_engagement_level == 'cold' %}Still interested?{% endif %}" },
+  { name: "tailor_segment", label: "Tailor segment", type: "string", description: "The first named segment, in Settings order, whose rules all hold for the contact (consent included); empty when none does.", example: "{% if contact.tailor_segment == 'Win-back' %}…{% endif %}" },
+  { name: "tailor_segment_why", label: "Tailor segment reason", type: "string", description: "Why the contact is in that segment: each rule it passed with the actual value, or the nearest segment and the rule it misses.", example: "{{ contact.tailor_segment_why }}" },
   ...Array.from({ length: MAX_REC_SLOTS }, (_, i) => slotProperties(i + 1)).flat(),
 ];
 

@@ -1,3 +1,5 @@
+import type { Confidence } from "./decided.js";
+
 /** The three things pulled from an ESP, each with its own cursor. */
 export type Stream = "contacts" | "products" | "events";
 export const STREAMS: readonly Stream[] = ["contacts", "products", "events"];
@@ -27,6 +29,14 @@ export type IngestReport = {
 
 export type RunStatus = "running" | "succeeded" | "failed";
 
+/** How the run's prediction model was fitted, and how sure it is. */
+export type ModelReport = {
+  readonly source: "fit" | "shrunk" | "prior";
+  readonly confidence: Confidence;
+  readonly why: string;
+  readonly repeatCustomers: number;
+};
+
 /** One sync, as the summary printed at the end and the panel's run history show it. */
 export type RunSummary = {
   readonly runId: string;
@@ -49,6 +59,9 @@ export type RunSummary = {
   readonly writeCalls: number;
   readonly durationMs: number;
   readonly warnings: readonly string[];
+  readonly model?: ModelReport;
+  /** Share of email opens judged machine opens (Apple MPP pre-fetch), which never count as engagement. */
+  readonly machineOpenShare?: number | null;
   readonly error?: string;
 };
 

@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { EngagementSettingsSchema } from "./engagement-settings.js";
+import { PredictionSettingsSchema } from "./prediction-settings.js";
 import { MAX_REC_SLOTS } from "./properties.js";
+import { SegmentSettingsSchema } from "./segment-settings.js";
 
 // `.default()` before `.describe()`: in zod 4 the description stays on the outer schema only in that order.
 
@@ -32,6 +35,9 @@ export const IntentSettingsSchema = z.object({
   viewWeight: z.number().min(0).default(1).describe("Weight of a product view toward a category's affinity."),
   cartWeight: z.number().min(0).default(3).describe("Weight of an add-to-cart toward a category's affinity."),
   orderWeight: z.number().min(0).default(5).describe("Weight of a purchased item toward a category's affinity."),
+  // 60 days: about one season, so last season's browsing fades to a quarter within a half-year.
+  halfLifeDays: z.number().positive().max(3650).default(60)
+    .describe("Days after which a view, cart or purchase counts half as much toward category affinity (a large value turns decay off)."),
 });
 
 export const RecommendationSettingsSchema = z.object({
@@ -50,6 +56,9 @@ export const SettingsSchema = z.object({
   lifecycle: LifecycleThresholdsSchema.default(LifecycleThresholdsSchema.parse({})),
   intent: IntentSettingsSchema.default(IntentSettingsSchema.parse({})),
   recommendations: RecommendationSettingsSchema.default(RecommendationSettingsSchema.parse({})),
+  predictions: PredictionSettingsSchema.default(PredictionSettingsSchema.parse({})),
+  engagement: EngagementSettingsSchema.default(EngagementSettingsSchema.parse({})),
+  segments: SegmentSettingsSchema.default(SegmentSettingsSchema.parse({})),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SyncSettings = Settings["sync"];
@@ -57,6 +66,7 @@ export type CleaningSettings = Settings["cleaning"];
 export type LifecycleThresholds = Settings["lifecycle"];
 export type IntentSettings = Settings["intent"];
 export type RecommendationSettings = Settings["recommendations"];
+
 
 export const defaultSettings = (): Settings => SettingsSchema.parse({});
 

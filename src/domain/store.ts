@@ -63,6 +63,8 @@ export interface Store {
 
   saveProfiles(installationId: string, profiles: readonly Profile[]): Promise<void>;
   getProfile(installationId: string, contactId: string): Promise<Profile | null>;
+  /** Every profile of the last saveProfiles, in chunks; empty before the first save. */
+  readProfiles(installationId: string): AsyncIterable<readonly Profile[]>;
   saveFeed(installationId: string, feed: Feed): Promise<void>;
   getFeed(installationId: string): Promise<Feed | null>;
 

@@ -4,7 +4,29 @@ import { utcDayOf } from "./utc-day.js";
 /** What one category's affinity rests on, counted so a reason can name the evidence. */
 export type CategoryEvidence = { readonly views: number; readonly carts: number; readonly purchases: number };
 
-/** Per-contact aggregates, folded from events in any order; memory grows with contacts and products, never with events. */
+/** Unit prices paid over every order line, summarised (a price band needs no more). */
+export type PriceSummary = {
+  /** Units bought; a line of 3 counts 3 times. */
+  readonly units: number;
+  /** Sum of unit price x quantity. */
+  readonly total: number;
+  readonly min: number | null;
+  readonly max: number | null;
+};
+
+/** One UTC day of scored engagement signals, kept per day so any half-life can decay them at read time. */
+export type EngagementDay = {
+  /** Days since 1970-01-01 (UTC). */
+  readonly day: number;
+  readonly clicks: number;
+  /** Opens not flagged as machine opens. */
+  readonly humanOpens: number;
+  /** Product and category views, cart adds and started checkouts. */
+  readonly siteActions: number;
+  readonly orders: number;
+};
+
+/** Per-contact aggregates, folded from events in any order; read at a given `now` so affinity can decay. */
 export type ContactFeatures = {
   readonly orders: number;
   /** Paid minus refunds, never below 0. */
@@ -13,28 +35,80 @@ export type ContactFeatures = {
   /** Epoch ms. */
   readonly firstOrderAt: number | null;
   readonly lastOrderAt: number | null;
-  /** Affinity per category: views, carts and purchased order lines weighted by settings.intent. */
+  /** One entry per placed order, oldest first (epoch ms); aligned with orderValues and orderCategories. */
+  readonly orderTimes: readonly number[];
+  /** What was paid for each order, after discounts. */
+  readonly orderValues: readonly number[];
+  /** Known catalog categories bought in each order, sorted; empty when no item has a category. */
+  readonly orderCategories: readonly (readonly string[])[];
+  /** Orders with a discount above 0. */
+  readonly discountedOrders: number;
+  /** What was paid for the discounted orders. */
+  readonly discountedRevenue: number;
+  /** Money off over all orders. */
+  readonly discountTotal: number;
+  /** Sum over order lines of (price paid - product cost) x quantity, for products with a known cost. */
+  readonly margin: number;
+  /** Line revenue (price x quantity) of the lines whose cost is known: what `margin` covers. */
+  readonly costedRevenue: number;
+  /** Line revenue of every order line, so costedRevenue / itemRevenue is the share margin is known for. */
+  readonly itemRevenue: number;
+  readonly itemPrices: PriceSummary;
+  /** Affinity per category: views, carts and purchased lines weighted by settings.intent and decayed to `now`. */
   readonly categoryScores: Readonly<Record<string, number>>;
+  /** Undecayed counts behind each category's score. */
   readonly categoryEvidence: Readonly<Record<string, CategoryEvidence>>;
   /** Product id -> last purchase, epoch ms. */
   readonly purchasedAt: Readonly<Record<string, number>>;
+  /** Scored engagement signals per UTC day, oldest first. */
+  readonly engagement: readonly EngagementDay[];
+  /**
+   * Opens that look like a privacy proxy's pre-fetch (Apple MPP): counted for the report, never
+   * scored, so a total is enough (and MPP fires for every delivery, so per-day would be costly).
+   */
+  readonly machineOpens: number;
+  /** Marketing emails sent: tells a new contact from one who never answered. */
+  readonly emailsSent: number;
 };
 
-type MutableEvidence = { views: number; carts: number; purchases: number };
+/** One placed order as the book keeps it: time, cents paid and the categories bought. */
+export type OrderEntry = { readonly at: number; readonly cents: number; readonly categories: readonly string[] };
+
+// Per-day tallies are packed into flat number arrays, one record of STRIDE numbers per day,
+// kept sorted by day: one small array per category instead of a Map of objects, and events
+// that arrive in time order (the usual case) land at the end after one comparison.
+const EVIDENCE_STRIDE = 4; // day, views, carts, purchases
+const ENGAGEMENT_STRIDE = 5; // day, clicks, humanOpens, siteActions, orders
+const EVIDENCE_SLOT = { views: 1, carts: 2, purchases: 3 } as const;
+const ENGAGEMENT_SLOT = { clicks: 1, humanOpens: 2, siteActions: 3, orders: 4 } as const;
 
 /**
- * One contact's running totals. Money is kept in integer cents and affinity as counts, so
- * sums are exact and the fold gives the same result whatever order events arrive in.
+ * One contact's running totals. Money is kept in integer cents, affinity and engagement as
+ * counts per UTC day, and every list sorted as it grows, so sums are exact and the fold gives
+ * the same result whatever order events arrive in; decay is applied only when features are read.
  */
 export type ContactTally = {
-  orders: number;
   paidCents: number;
   refundedCents: number;
   refunds: number;
-  firstOrderAt: number | null;
-  lastOrderAt: number | null;
-  readonly categories: Map<string, MutableEvidence>;
+  discountedOrders: number;
+  discountedCents: number;
+  discountCents: number;
+  marginCents: number;
+  costedCents: number;
+  itemCents: number;
+  units: number;
+  minPriceCents: number | null;
+  maxPriceCents: number | null;
+  machineOpens: number;
+  emailsSent: number;
+  /** Orders sorted by time, then cents, then categories. */
+  orders: readonly OrderEntry[];
+  /** Category -> packed [day, views, carts, purchases] records, sorted by day. */
+  readonly categories: Map<string, number[]>;
   readonly purchasedAt: Map<string, number>;
+  /** Packed [day, clicks, humanOpens, siteActions, orders] records, sorted by day. */
+  engagement: number[];
 };
 
 /** Everything the engine needs from events, folded chunk by chunk. */
@@ -42,32 +116,45 @@ export type FeatureBook = {
   readonly intent: IntentSettings;
   /** Canonical category per product id, from the catalog the book was created with. */
   readonly categoryOf: ReadonlyMap<string, string>;
+  /** Unit cost in cents per product id, for products whose cost the store knows. */
+  readonly costCentsOf: ReadonlyMap<string, number>;
   readonly contacts: Map<string, ContactTally>;
+  /** One shared array per distinct set of categories in an order: most orders repeat a few sets. */
+  readonly categorySets: Map<string, readonly string[]>;
   /** Units sold per product per UTC day: bounded by products × days, not by events. */
   readonly unitsByDay: Map<string, Map<number, number>>;
 };
 
-/** An empty book that knows the catalog's categories and the intent weights. */
+/** An empty book that knows the catalog's categories and costs and the intent weights. */
 export function createFeatureBook(products: readonly Product[], settings: Settings): FeatureBook {
   const categoryOf = new Map<string, string>();
+  const costCentsOf = new Map<string, number>();
   for (const product of products) {
     if (product.category !== "") categoryOf.set(product.id, product.category);
+    if (product.cost !== undefined) costCentsOf.set(product.id, toCents(product.cost));
   }
-  return { intent: settings.intent, categoryOf, contacts: new Map(), unitsByDay: new Map() };
+  return { intent: settings.intent, categoryOf, costCentsOf, contacts: new Map(), categorySets: new Map(), unitsByDay: new Map() };
 }
 
 /** Folds one chunk of cleaned events into the book (mutates the book only). */
 export function addEvents(book: FeatureBook, events: readonly Event[]): void {
   for (const event of events) {
+    const at = event.at.getTime();
     switch (event.type) {
       case "viewed_product":
-        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), "views");
+        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "views");
+        countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "viewed_category":
-        countIntent(tallyOf(book, event.contactId), event.category, "views");
+        countIntent(tallyOf(book, event.contactId), event.category, at, "views");
+        countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "added_to_cart":
-        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), "carts");
+        countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "carts");
+        countEngagement(tallyOf(book, event.contactId), at, "siteActions");
+        break;
+      case "started_checkout":
+        countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "placed_order":
         addOrder(book, tallyOf(book, event.contactId), event);
@@ -78,8 +165,18 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
         tally.refundedCents += toCents(event.value);
         break;
       }
+      case "email_sent":
+        tallyOf(book, event.contactId).emailsSent += 1;
+        break;
+      case "email_opened":
+        if (event.machineOpen) tallyOf(book, event.contactId).machineOpens += 1;
+        else countEngagement(tallyOf(book, event.contactId), at, "humanOpens");
+        break;
+      case "email_clicked":
+        countEngagement(tallyOf(book, event.contactId), at, "clicks");
+        break;
       default:
-        // Email, ticket and preference events feed later models, not these features.
+        // Bounces, unsubscribes, tickets and preferences feed guardrails, not these features.
         break;
     }
   }
@@ -87,17 +184,70 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
 
 function addOrder(book: FeatureBook, tally: ContactTally, event: EventOf<"placed_order">): void {
   const at = event.at.getTime();
-  tally.orders += 1;
-  tally.paidCents += toCents(event.value);
-  if (tally.firstOrderAt === null || at < tally.firstOrderAt) tally.firstOrderAt = at;
-  if (tally.lastOrderAt === null || at > tally.lastOrderAt) tally.lastOrderAt = at;
+  const cents = toCents(event.value);
+  tally.paidCents += cents;
+  if (event.discount > 0) {
+    tally.discountedOrders += 1;
+    tally.discountedCents += cents;
+    tally.discountCents += toCents(event.discount);
+  }
+  countEngagement(tally, at, "orders");
   const day = utcDayOf(at);
+  const categories = new Set<string>();
   for (const item of event.items) {
-    countIntent(tally, book.categoryOf.get(item.productId), "purchases");
+    const category = book.categoryOf.get(item.productId);
+    if (category !== undefined) categories.add(category);
+    countIntent(tally, category, at, "purchases");
+    addLine(book, tally, item.productId, toCents(item.price), item.quantity);
     const last = tally.purchasedAt.get(item.productId);
     if (last === undefined || at > last) tally.purchasedAt.set(item.productId, at);
     addUnits(book, item.productId, day, item.quantity);
   }
+  tally.orders = insertSorted(tally.orders, { at, cents, categories: categorySet(book, [...categories].sort()) }, compareOrders);
+}
+
+function categorySet(book: FeatureBook, sorted: string[]): readonly string[] {
+  const key = sorted.join("\u0000");
+  let shared = book.categorySets.get(key);
+  if (shared === undefined) {
+    shared = Object.freeze(sorted);
+    book.categorySets.set(key, shared);
+  }
+  return shared;
+}
+
+const compareOrders = (a: OrderEntry, b: OrderEntry): number =>
+  a.at - b.at || a.cents - b.cents || compareStrings(a.categories.join("\u0000"), b.categories.join("\u0000"));
+
+/** A copy of the sorted list with the item in place, scanning from the end (where in-order items land). */
+function insertSorted<T>(list: readonly T[], item: T, compare: (a: T, b: T) => number): T[] {
+  let i = list.length;
+  while (i > 0 && compare(list[i - 1] as T, item) > 0) i--;
+  return inserted(list, i, [item]);
+}
+
+/**
+ * A copy of `list` with `items` inserted at `at`, allocated at its exact size: push, splice and
+ * spread leave growth slack (measured: a 4-number array takes 192 bytes by spread, 88 this
+ * way), and with a few small lists per contact the slack is most of the book.
+ */
+function inserted<T>(list: readonly T[], at: number, items: readonly T[]): T[] {
+  const result = new Array<T>(list.length + items.length);
+  for (let i = 0; i < at; i++) result[i] = list[i] as T;
+  for (let i = 0; i < items.length; i++) result[at + i] = items[i] as T;
+  for (let i = at; i < list.length; i++) result[items.length + i] = list[i] as T;
+  return result;
+}
+
+function addLine(book: FeatureBook, tally: ContactTally, productId: string, priceCents: number, quantity: number): void {
+  tally.units += quantity;
+  tally.itemCents += priceCents * quantity;
+  if (tally.minPriceCents === null || priceCents < tally.minPriceCents) tally.minPriceCents = priceCents;
+  if (tally.maxPriceCents === null || priceCents > tally.maxPriceCents) tally.maxPriceCents = priceCents;
+  const costCents = book.costCentsOf.get(productId);
+  if (costCents === undefined) return;
+  tally.costedCents += priceCents * quantity;
+  tally.marginCents += (priceCents - costCents) * quantity;
 }
 
 /**
@@ -112,64 +262,162 @@ const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   refunds: 0,
   firstOrderAt: null,
   lastOrderAt: null,
+  orderTimes: Object.freeze([]),
+  orderValues: Object.freeze([]),
+  orderCategories: Object.freeze([]),
+  discountedOrders: 0,
+  discountedRevenue: 0,
+  discountTotal: 0,
+  margin: 0,
+  costedRevenue: 0,
+  itemRevenue: 0,
+  itemPrices: Object.freeze({ units: 0, total: 0, min: null, max: null }),
   categoryScores: Object.freeze(dictionary<number>()),
   categoryEvidence: Object.freeze(dictionary<CategoryEvidence>()),
   purchasedAt: Object.freeze(dictionary<number>()),
+  engagement: Object.freeze([]),
+  machineOpens: 0,
+  emailsSent: 0,
 });
 
-/** The contact's features; empty features when the book has no events for them. */
-export function featuresOf(book: FeatureBook, contactId: string): ContactFeatures {
+/**
+ * Weight of a signal `ageDays` old under exponential decay: 1 today, 1/2 after one
+ * half-life. Signals dated after `now` (clock skew between systems) count as today.
+ */
+export const halfLifeWeight = (ageDays: number, halfLifeDays: number): number =>
+  ageDays <= 0 ? 1 : 2 ** (-ageDays / halfLifeDays);
+
+/** The contact's features as of `now`; empty features when the book has no events for them. */
+export function featuresOf(book: FeatureBook, contactId: string, now: Date): ContactFeatures {
   const tally = book.contacts.get(contactId);
   if (tally === undefined) return EMPTY_FEATURES;
-  const { viewWeight, cartWeight, orderWeight } = book.intent;
-  const categoryScores = dictionary<number>();
-  const categoryEvidence = dictionary<CategoryEvidence>();
-  for (const [name, e] of tally.categories) {
-    categoryScores[name] = e.views * viewWeight + e.carts * cartWeight + e.purchases * orderWeight;
-    categoryEvidence[name] = { views: e.views, carts: e.carts, purchases: e.purchases };
-  }
+  const { categoryScores, categoryEvidence } = affinityOf(tally, book.intent, utcDayOf(now.getTime()));
   const purchasedAt = dictionary<number>();
   for (const [productId, at] of tally.purchasedAt) purchasedAt[productId] = at;
+  const { orders } = tally;
   return {
-    orders: tally.orders,
+    orders: orders.length,
     revenue: Math.max(0, tally.paidCents - tally.refundedCents) / 100,
     refunds: tally.refunds,
-    firstOrderAt: tally.firstOrderAt,
-    lastOrderAt: tally.lastOrderAt,
+    firstOrderAt: orders[0]?.at ?? null,
+    lastOrderAt: orders[orders.length - 1]?.at ?? null,
+    orderTimes: orders.map((o) => o.at),
+    orderValues: orders.map((o) => o.cents / 100),
+    orderCategories: orders.map((o) => o.categories),
+    discountedOrders: tally.discountedOrders,
+    discountedRevenue: tally.discountedCents / 100,
+    discountTotal: tally.discountCents / 100,
+    margin: tally.marginCents / 100,
+    costedRevenue: tally.costedCents / 100,
+    itemRevenue: tally.itemCents / 100,
+    itemPrices: {
+      units: tally.units,
+      total: tally.itemCents / 100,
+      min: tally.minPriceCents === null ? null : tally.minPriceCents / 100,
+      max: tally.maxPriceCents === null ? null : tally.maxPriceCents / 100,
+    },
     categoryScores,
     categoryEvidence,
     purchasedAt,
+    engagement: engagementDays(tally.engagement),
+    machineOpens: tally.machineOpens,
+    emailsSent: tally.emailsSent,
   };
+}
+
+function affinityOf(tally: ContactTally, intent: IntentSettings, today: number) {
+  const { viewWeight, cartWeight, orderWeight, halfLifeDays } = intent;
+  const categoryScores = dictionary<number>();
+  const categoryEvidence = dictionary<CategoryEvidence>();
+  for (const [name, packed] of tally.categories) {
+    let views = 0;
+    let carts = 0;
+    let purchases = 0;
+    let points = 0;
+    // Records are sorted by day, so the float sum is the same whatever order events arrived in.
+    for (let i = 0; i < packed.length; i += EVIDENCE_STRIDE) {
+      const day = packed[i] ?? 0;
+      const v = packed[i + EVIDENCE_SLOT.views] ?? 0;
+      const c = packed[i + EVIDENCE_SLOT.carts] ?? 0;
+      const p = packed[i + EVIDENCE_SLOT.purchases] ?? 0;
+      points += (v * viewWeight + c * cartWeight + p * orderWeight) * halfLifeWeight(today - day, halfLifeDays);
+      views += v;
+      carts += c;
+      purchases += p;
+    }
+    categoryScores[name] = points;
+    categoryEvidence[name] = { views, carts, purchases };
+  }
+  return { categoryScores, categoryEvidence };
+}
+
+/** Unpacks a tally's per-day engagement records, oldest first. */
+export function engagementDays(packed: readonly number[]): EngagementDay[] {
+  const days: EngagementDay[] = [];
+  for (let i = 0; i < packed.length; i += ENGAGEMENT_STRIDE) {
+    days.push({
+      day: packed[i] ?? 0,
+      clicks: packed[i + ENGAGEMENT_SLOT.clicks] ?? 0,
+      humanOpens: packed[i + ENGAGEMENT_SLOT.humanOpens] ?? 0,
+      siteActions: packed[i + ENGAGEMENT_SLOT.siteActions] ?? 0,
+      orders: packed[i + ENGAGEMENT_SLOT.orders] ?? 0,
+    });
+  }
+  return days;
 }
 
 function tallyOf(book: FeatureBook, contactId: string): ContactTally {
   let tally = book.contacts.get(contactId);
   if (tally === undefined) {
     tally = {
-      orders: 0,
       paidCents: 0,
       refundedCents: 0,
       refunds: 0,
-      firstOrderAt: null,
-      lastOrderAt: null,
+      discountedOrders: 0,
+      discountedCents: 0,
+      discountCents: 0,
+      marginCents: 0,
+      costedCents: 0,
+      itemCents: 0,
+      units: 0,
+      minPriceCents: null,
+      maxPriceCents: null,
+      machineOpens: 0,
+      emailsSent: 0,
+      orders: [],
       categories: new Map(),
       purchasedAt: new Map(),
+      engagement: [],
     };
     book.contacts.set(contactId, tally);
   }
   return tally;
 }
 
-function countIntent(tally: ContactTally, category: string | undefined, kind: keyof MutableEvidence): void {
+function countIntent(tally: ContactTally, category: string | undefined, at: number, kind: keyof typeof EVIDENCE_SLOT): void {
   // A product missing from the catalog, or one with no category, says nothing about taste.
   if (category === undefined || category === "") return;
-  const categories = tally.categories;
-  let evidence = categories.get(category);
-  if (evidence === undefined) {
-    evidence = { views: 0, carts: 0, purchases: 0 };
-    categories.set(category, evidence);
+  const packed = bump(tally.categories.get(category) ?? [], EVIDENCE_STRIDE, utcDayOf(at), EVIDENCE_SLOT[kind]);
+  tally.categories.set(category, packed);
+}
+
+function countEngagement(tally: ContactTally, at: number, kind: keyof typeof ENGAGEMENT_SLOT): void {
+  tally.engagement = bump(tally.engagement, ENGAGEMENT_STRIDE, utcDayOf(at), ENGAGEMENT_SLOT[kind]);
+}
+
+/** Adds 1 to `slot` of the day's record in a packed, day-sorted array; a new day gets an exact-size copy. */
+function bump(packed: number[], stride: number, day: number, slot: number): number[] {
+  let i = packed.length - stride;
+  while (i >= 0 && (packed[i] ?? 0) > day) i -= stride;
+  let result = packed;
+  if (i < 0 || packed[i] !== day) {
+    i += stride;
+    const record = new Array<number>(stride).fill(0);
+    record[0] = day;
+    result = inserted(packed, i, record);
   }
-  evidence[kind] += 1;
+  result[i + slot] = (result[i + slot] ?? 0) + 1;
+  return result;
 }
 
 function addUnits(book: FeatureBook, productId: string, day: number, quantity: number): void {
@@ -182,3 +430,4 @@ function addUnits(book: FeatureBook, productId: string, day: number, quantity: n
 }
 
 const toCents = (value: number): number => Math.round(value * 100);
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

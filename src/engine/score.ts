@@ -1,12 +1,19 @@
 import { decided, MAX_REC_SLOTS } from "../domain/index.js";
-import type { Contact, Decided, Product, Profile, PropertyName, PropertyValue, Settings } from "../domain/index.js";
+import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, SegmentFacts, Settings } from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
+import { fitBtyd, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
+import { predictContact } from "./btyd/predict-contact.js";
+import { rftOf } from "./btyd/rft.js";
+import { engagementOf, machineOpenShare } from "./engagement.js";
+import { catalogPriceTertiles, categoryTransitions, nextCategoryOf, priceBandOf } from "./intent.js";
+import { assignSegment } from "./segments.js";
+import { clvTierOf, clvTiers, valueOf } from "./value.js";
 import { featuresOf } from "./feature-book.js";
 import type { ContactFeatures, FeatureBook } from "./feature-book.js";
 import { lifecycleOf } from "./lifecycle.js";
 import { pickBestsellers, rankBestsellers } from "./recommend/bestsellers.js";
 import type { Rng } from "./rng.js";
-import { isoDayOf } from "./utc-day.js";
+import { DAY_MS, isoDayOf } from "./utc-day.js";
 
 /** What score() reads: the cleaned contacts and catalog, and the book the events were folded into. */
 export type ScoreInput = { readonly contacts: readonly Contact[]; readonly products: readonly Product[]; readonly book: FeatureBook };
@@ -19,10 +26,25 @@ const SLOT_KEYS = Array.from({ length: MAX_REC_SLOTS }, (_, i) => {
   return [id, `${id}_title`, `${id}_url`, `${id}_image`, `${id}_price`] as const;
 });
 
+/** What a run learned about the installation as a whole, for the run report. */
+export type ScoreNotes = {
+  /** How the prediction model was fitted, and how sure it is. */
+  readonly predictions: { readonly source: BtydModel["source"]; readonly confidence: Confidence; readonly why: string; readonly repeatCustomers: number };
+  /** Share of email opens judged machine opens (Apple MPP); null when no opens were seen. */
+  readonly machineOpenShare: number | null;
+};
+
 /** One Profile per contact, every PROPERTIES value present (null when not applicable), each with its reason. */
-export function score(input: ScoreInput, settings: Settings, now: Date, _rng: Rng): Profile[] {
-  // The ranking is global: computed once here, never per contact.
+export function score(input: ScoreInput, settings: Settings, now: Date, rng: Rng): Profile[] {
+  return scoreRun(input, settings, now, rng).profiles;
+}
+
+/** score(), plus what the run learned about the installation. */
+export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng: Rng): { profiles: Profile[]; notes: ScoreNotes } {
+  // Installation-level work happens once here, never per contact.
   const ranking = rankBestsellers(input.book, input.products, settings.recommendations, now);
+  const transitions = categoryTransitions(input.book);
+  const tertiles = catalogPriceTertiles(input.products);
   // Most picks are shared decisions (a bestseller nobody bought, an empty slot), so their
   // display fields are built once; weak keys let per-contact picks be collected.
   const fieldsByPick = new WeakMap<Decided<Product | null>, SlotFields>();
@@ -34,14 +56,66 @@ export function score(input: ScoreInput, settings: Settings, now: Date, _rng: Rn
     }
     return fields;
   };
-  return input.contacts.map((contact) => {
-    const features = featuresOf(input.book, contact.id);
-    const properties: Properties = {
-      tailor_lifecycle: lifecycleOf(features, settings.lifecycle, now),
-      ...orderProperties(features),
-      tailor_top_category: topCategoryOf(features),
+
+  // Predictions need the whole installation: fit first, then tier CLVs against each other.
+  const features = input.contacts.map((contact) => featuresOf(input.book, contact.id, now));
+  const histories = features.map((f) => historyOf(f, now));
+  const model = fitBtyd(histories.filter((h): h is CustomerHistory => h !== null), settings.predictions);
+  const predictions = histories.map((h) => predictContact(model, h, now, settings.predictions));
+  const clvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null);
+  const thresholds = clvTiers(clvs);
+  const sortedClvs = [...clvs].sort((a, b) => a - b);
+
+  const profiles = input.contacts.map((contact, i): Profile => {
+    const f = features[i] ?? featuresOf(input.book, contact.id, now);
+    const prediction = predictions[i] ?? predictContact(model, null, now, settings.predictions);
+    const lifecycle = lifecycleOf(f, settings.lifecycle, now);
+    const value = valueOf(f);
+    const engagement = engagementOf(f, now, settings.engagement);
+    const clv = prediction.clv12m.value;
+    const clvTier = clv === null ? decided(null, prediction.clv12m.why, "low") : clvTierOf(clv, thresholds);
+    const facts: SegmentFacts = {
+      orders: f.orders,
+      daysSinceLastOrder: f.lastOrderAt === null ? null : Math.max(0, Math.floor((now.getTime() - f.lastOrderAt) / DAY_MS)),
+      revenue: f.revenue,
+      aov: value.aov.value,
+      discountShare: value.discountShare.value,
+      clvPercentile: clv === null ? null : percentileOf(sortedClvs, clv),
+      churnRisk: prediction.churnRisk.value,
+      pAlive: prediction.pAlive.value,
+      engagementScore: engagement.score.value,
+      views30d: siteActionsSince(f, now, 30),
+      consent: contact.consent,
+      lifecycle: lifecycle.value,
     };
-    pickBestsellers(ranking, features.purchasedAt).forEach((pick, slot) => {
+    const segment = assignSegment(facts, settings.segments.segments);
+    const properties: Properties = {
+      tailor_lifecycle: lifecycle,
+      ...orderProperties(f),
+      tailor_top_category: topCategoryOf(f),
+      tailor_p_alive: prediction.pAlive,
+      tailor_churn_risk: prediction.churnRisk,
+      tailor_expected_orders_30d: prediction.expectedOrders30,
+      tailor_expected_orders_90d: prediction.expectedOrders90,
+      tailor_expected_orders_365d: prediction.expectedOrders365,
+      tailor_expected_spend: prediction.expectedSpend,
+      tailor_clv_12m: prediction.clv12m,
+      tailor_clv_tier: clvTier,
+      tailor_next_order_date: prediction.nextOrderDate,
+      tailor_prediction_confidence: f.orders === 0
+        ? decided("low", "no orders yet: predictions start with the first order", "low")
+        : decided(model.confidence, model.why, model.confidence),
+      tailor_discount_sensitivity: value.discountSensitivity,
+      tailor_discount_share: value.discountShare,
+      tailor_margin: value.marginContributed,
+      tailor_next_category: nextCategoryOf(f, transitions),
+      tailor_price_band: priceBandOf(f, tertiles),
+      tailor_engagement_score: engagement.score,
+      tailor_engagement_level: engagement.level,
+      tailor_segment: decided(segment.segment.value ?? "", segment.segment.why),
+      tailor_segment_why: segment.why,
+    };
+    pickBestsellers(ranking, f.purchasedAt).forEach((pick, slot) => {
       const keys = SLOT_KEYS[slot];
       if (keys === undefined) return;
       const [idKey, titleKey, urlKey, imageKey, priceKey] = keys;
@@ -49,6 +123,44 @@ export function score(input: ScoreInput, settings: Settings, now: Date, _rng: Rn
     });
     return { contactId: contact.id, properties };
   });
+  const opens = machineOpenShare(input.book);
+  return {
+    profiles,
+    notes: {
+      predictions: { source: model.source, confidence: model.confidence, why: model.why, repeatCustomers: model.repeatCustomers },
+      machineOpenShare: Number.isFinite(opens) ? opens : null,
+    },
+  };
+}
+
+/** A contact's purchase history as the BTYD models read it: (frequency, recency, T) in days and the mean repeat order value. */
+function historyOf(f: ContactFeatures, now: Date): CustomerHistory | null {
+  const rft = rftOf(f.orderTimes, now);
+  if (rft === null) return null;
+  // Gamma-Gamma models the value of repeat orders; a one-time buyer's only order stands in.
+  const values = f.orderValues.length > 1 ? f.orderValues.slice(1) : f.orderValues;
+  const meanValue = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+  return { rft, meanValue };
+}
+
+/** Percent of the installation's CLVs at or below this one (0-100, whole numbers so the diff stays quiet). */
+function percentileOf(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.length === 0 ? 0 : Math.round((100 * lo) / sorted.length);
+}
+
+/** Site actions (views, carts, checkouts) in the last `days` days. */
+function siteActionsSince(f: ContactFeatures, now: Date, days: number): number {
+  const from = Math.floor(now.getTime() / DAY_MS) - days;
+  let n = 0;
+  for (const d of f.engagement) if (d.day > from) n += d.siteActions;
+  return n;
 }
 
 const NO_ORDERS = decided(null, "no orders yet");

@@ -7,6 +7,7 @@ import { securityHeaders } from "./middleware/security-headers.js";
 import { feedRoutes } from "./routes/feed-routes.js";
 import { installationRoutes } from "./routes/installation-routes.js";
 import { profileRoutes } from "./routes/profile-routes.js";
+import { segmentRoutes } from "./routes/segment-routes.js";
 
 export type AppDeps = {
   readonly store: Store;
@@ -30,6 +31,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(feedRoutes(deps.store));
   app.use(profileRoutes(deps.store));
+  app.use(segmentRoutes(deps.store));
   app.use(installationRoutes(deps.store, views));
   app.use(errorHandler(deps.log));
   return app;

@@ -310,6 +310,12 @@ export async function openInstallationFolder(folder: string) {
       return byId.get(contactId) ?? null;
     },
 
+    /** From the same in-memory index getProfile uses, so a concurrent save never tears the read. */
+    async *readProfiles(): AsyncIterable<readonly Profile[]> {
+      const byId = profiles ?? (await serially(loadProfiles));
+      yield* chunksOf([...byId.values()]);
+    },
+
     saveFeed: (feed: Feed): Promise<void> => serially(() => writeFileAtomic(at(FEED), JSON.stringify(feed))),
 
     async getFeed(): Promise<Feed | null> {

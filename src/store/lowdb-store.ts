@@ -84,6 +84,9 @@ export async function createLowdbStore(dir: string): Promise<Store> {
 
     saveProfiles: async (installationId, profiles) => { await (await folderOf(installationId)).saveProfiles(profiles); },
     getProfile: async (installationId, contactId) => (await folderOf(installationId)).getProfile(contactId),
+    async *readProfiles(installationId) {
+      yield* (await folderOf(installationId)).readProfiles();
+    },
     saveFeed: async (installationId, feed) => { await (await folderOf(installationId)).saveFeed(feed); },
     getFeed: async (installationId) => (await folderOf(installationId)).getFeed(),
 

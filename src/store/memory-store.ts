@@ -109,6 +109,7 @@ export function createMemoryStore(): Store {
       return Promise.resolve();
     },
     getProfile: (installationId, contactId) => Promise.resolve(spaceOf(installationId).profiles.get(contactId) ?? null),
+    readProfiles: (installationId) => chunked([...spaceOf(installationId).profiles.values()]),
     saveFeed(installationId, feed) {
       spaceOf(installationId).feed = feed;
       return Promise.resolve();

@@ -17,6 +17,8 @@ export function formatSummary(s: RunSummary): string {
     `  changed         ${n(s.contactsChanged)} contacts, ${n(s.propertiesChanged)} property values`,
     `  written         ${n(s.written)} contacts in ${n(s.writeCalls)} calls${s.writeFailures > 0 ? `, ${n(s.writeFailures)} refused` : ""}`,
   ];
+  if (s.model !== undefined) lines.push(`  predictions     ${s.model.confidence} confidence: ${s.model.why}`);
+  if (s.machineOpenShare !== undefined && s.machineOpenShare !== null) lines.push(`  machine opens   ${(s.machineOpenShare * 100).toFixed(1)} % of opens (Apple MPP pre-fetch), not counted as engagement`);
   for (const w of s.warnings) lines.push(`  warning         ${w}`);
   if (s.error !== undefined) lines.push(`  error           ${s.error}`);
   return lines.join("\n");

@@ -3,7 +3,7 @@ import { emptyIngestReport, PROPERTIES, STREAMS } from "../domain/index.js";
 import { buildFeed } from "../engine/build-feed.js";
 import { addEvents, createFeatureBook } from "../engine/feature-book.js";
 import { createRng } from "../engine/rng.js";
-import { score } from "../engine/score.js";
+import { scoreRun } from "../engine/score.js";
 import { createCleaner, type Cleaner } from "../ingest/create-cleaner.js";
 import { chunk } from "./chunk.js";
 import { diff } from "./diff.js";
@@ -48,7 +48,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
     const warnings = await pullAll(connector, store, cleaner, installationId, runId, progress);
     const ingest = cleaner.report();
 
-    const { profiles, contacts, products } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
+    const { profiles, contacts, products, notes } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
     const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
     const pushed = dryRun ? { written: 0, failures: 0, calls: 0 } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
 
@@ -71,6 +71,8 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
       writeCalls: pushed.calls,
       durationMs: deps.now().getTime() - startedAt.getTime(),
       warnings,
+      model: notes.predictions,
+      machineOpenShare: notes.machineOpenShare,
     };
     await store.saveRun(summary);
     return { summary, changes };
@@ -143,10 +145,10 @@ async function scoreAll(store: Store, installationId: string, settings: Settings
     folded += events.length;
     progress({ phase: "score", label: "events", done: folded, total: null });
   }
-  const profiles = score({ contacts: contactList, products, book }, settings, now, createRng(seed));
+  const { profiles, notes } = scoreRun({ contacts: contactList, products, book }, settings, now, createRng(seed));
   progress({ phase: "score", label: "contacts", done: profiles.length, total: profiles.length });
   const contacts = new Map<string, Contact>(contactList.map((c) => [c.id, c]));
-  return { profiles, contacts, products };
+  return { profiles, contacts, products, notes };
 }
 
 /** Each batch is checkpointed before the next is sent, so a crash never loses or repeats a write. */

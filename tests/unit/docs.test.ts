@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PROPERTIES } from "../../src/domain/index.js";
-import { manifestProperties, propertiesTable, PROPERTIES_END, PROPERTIES_START, settingsTable, SETTINGS_END, SETTINGS_START } from "../../scripts/render-docs.js";
+import { manifestProperties, propertiesTable, PROPERTIES_END, PROPERTIES_START, segmentsTable, SEGMENTS_END, SEGMENTS_START, settingsTable, SETTINGS_END, SETTINGS_START } from "../../scripts/render-docs.js";
 
 const readme = readFileSync("README.md", "utf8");
 const between = (start: string, end: string) => readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
@@ -19,6 +19,10 @@ describe("docs mirror the domain", () => {
 
   it("lists every setting with its default in the README", () => {
     expect(between(SETTINGS_START, SETTINGS_END)).toBe(settingsTable());
+  });
+
+  it("lists the default named segments with their guards in the README", () => {
+    expect(between(SEGMENTS_START, SEGMENTS_END)).toBe(segmentsTable());
   });
 
   it("declares only tailor_-prefixed, unique property names", () => {

@@ -45,5 +45,8 @@ export const settingsWith = (overrides: Partial<{ [K in keyof Settings]: Partial
     lifecycle: { ...base.lifecycle, ...overrides.lifecycle },
     intent: { ...base.intent, ...overrides.intent },
     recommendations: { ...base.recommendations, ...overrides.recommendations },
+    predictions: { ...base.predictions, ...overrides.predictions },
+    engagement: { ...base.engagement, ...overrides.engagement },
+    segments: { ...base.segments, ...overrides.segments },
   };
 };

@@ -27,3 +27,15 @@ describe("createRng", () => {
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.02);
   });
 });
+
+describe("createRng across seeds", () => {
+  it("spreads the first draw of seeds 0-999 over every tenth of [0, 1)", () => {
+    const tenths = new Array<number>(10).fill(0);
+    for (let seed = 0; seed < 1000; seed++) {
+      const tenth = Math.floor(createRng(seed)() * 10);
+      tenths[tenth] = (tenths[tenth] ?? 0) + 1;
+    }
+    // 100 expected per tenth; a binomial(1000, 0.1) falls below 60 with negligible probability.
+    expect(Math.min(...tenths)).toBeGreaterThan(60);
+  });
+});

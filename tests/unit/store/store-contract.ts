@@ -299,6 +299,33 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect([await s.getProfile("shop", "c1"), await s.getProfile("shop", "c2")]).toEqual([null, profile("c2", 3)]);
       });
 
+      it("reads no profiles before any save", async () => {
+        const { store } = await fresh();
+        expect(await all(store.readProfiles("shop"))).toEqual([]);
+      });
+
+      it("reads every profile of the latest save after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.saveProfiles("shop", [profile("c1", 2)]);
+        await store.saveProfiles("shop", [profile("c2", 3), profile("c3", 4)]);
+        const read = await all((await later()).readProfiles("shop"));
+        expect(read.sort((a, b) => a.contactId.localeCompare(b.contactId))).toEqual([profile("c2", 3), profile("c3", 4)]);
+      });
+
+      it("reads many profiles in chunks of at most 10,000", async () => {
+        const { store, later } = await fresh();
+        await store.saveProfiles("shop", Array.from({ length: 12_345 }, (_, i) => profile(`c${i}`, i)));
+        const sizes: number[] = [];
+        for await (const chunk of (await later()).readProfiles("shop")) sizes.push(chunk.length);
+        expect(sizes).toEqual([10_000, 2_345]);
+      });
+
+      it("reads only the installation's own profiles", async () => {
+        const { store } = await fresh();
+        await store.saveProfiles("a", [profile("c1", 2)]);
+        expect(await all(store.readProfiles("b"))).toEqual([]);
+      });
+
       it("returns null before a feed was saved", async () => {
         const { store } = await fresh();
         expect(await store.getFeed("shop")).toBeNull();
