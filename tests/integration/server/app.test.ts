@@ -1,8 +1,7 @@
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listen, type Listening } from "../../helpers/listen.js";
 import type { Feed, Installation, Profile, QuarantineEntry, RunSummary, Store } from "../../../src/domain/index.js";
 import { createApp } from "../../../src/server/app.js";
 
@@ -86,22 +85,15 @@ const logSink = new Writable({
   },
 });
 
-let server: Server;
+let running: Listening;
 let base: string;
 
 beforeAll(async () => {
-  const app = createApp({ store, log: pino({ level: "error" }, logSink), installationId: "shop-1" });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => { resolve(s); });
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await listen(createApp({ store, log: pino({ level: "error" }, logSink), installationId: "shop-1" }));
+  base = running.base;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve, reject) => {
-    server.close((error) => { if (error) reject(error); else resolve(); });
-  });
-});
+afterAll(() => running.close());
 
 const get = (path: string, init?: RequestInit) => fetch(`${base}${path}`, init);
 

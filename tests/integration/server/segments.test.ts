@@ -1,7 +1,6 @@
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listen, type Listening } from "../../helpers/listen.js";
 import type { Profile } from "../../../src/domain/index.js";
 import { createApp } from "../../../src/server/app.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
@@ -14,7 +13,7 @@ const member = (contactId: string, segment: string): Profile => ({
   },
 });
 
-let server: Server;
+let running: Listening;
 let base: string;
 
 beforeAll(async () => {
@@ -24,18 +23,11 @@ beforeAll(async () => {
     ...Array.from({ length: 40 }, (_, i) => member(`a${i}`, "Active repeat buyer")),
     ...Array.from({ length: 3 }, (_, i) => member(`l${i}`, "Lapsing")),
   ]);
-  const app = createApp({ store, log: pino({ level: "silent" }), installationId: "shop-1" });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => { resolve(s); });
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running = await listen(createApp({ store, log: pino({ level: "silent" }), installationId: "shop-1" }));
+  base = running.base;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve, reject) => {
-    server.close((error) => { if (error) reject(error); else resolve(); });
-  });
-});
+afterAll(() => running.close());
 
 const get = (path: string) => fetch(`${base}${path}`);
 const sampleIds = async (path: string): Promise<string[]> => ((await (await get(path)).json()) as Profile[]).map((p) => p.contactId);
