@@ -6,6 +6,7 @@ import { predictContact } from "./btyd/predict-contact.js";
 import { rftOf } from "./btyd/rft.js";
 import { engagementOf, machineOpenShare } from "./engagement.js";
 import { catalogPriceTertiles, categoryTransitions, nextCategoryOf, priceBandOf } from "./intent.js";
+import { percentileOf } from "./percentile-of.js";
 import { assignSegment } from "./segments.js";
 import { clvTierOf, clvTiers, valueOf } from "./value.js";
 import { featuresOf } from "./feature-book.js";
@@ -141,18 +142,6 @@ function historyOf(f: ContactFeatures, now: Date): CustomerHistory | null {
   const values = f.orderValues.length > 1 ? f.orderValues.slice(1) : f.orderValues;
   const meanValue = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
   return { rft, meanValue };
-}
-
-/** Percent of the installation's CLVs at or below this one (0-100, whole numbers so the diff stays quiet). */
-function percentileOf(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted.length === 0 ? 0 : Math.round((100 * lo) / sorted.length);
 }
 
 /** Site actions (views, carts, checkouts) in the last `days` days. */

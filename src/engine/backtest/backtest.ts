@@ -1,10 +1,15 @@
 import type { Confidence } from "../../domain/decided.js";
 import type { PredictionSettings } from "../../domain/prediction-settings.js";
+import { DEFAULT_SEGMENTS, type Segment, type SegmentFacts } from "../../domain/segment-settings.js";
+import { LifecycleThresholdsSchema, type LifecycleThresholds } from "../../domain/settings.js";
 import { expectedOrders, pNoOrder, type BgNbdParams } from "../btyd/bg-nbd.js";
 import { fitBtyd, type BtydModel } from "../btyd/fit-btyd.js";
 import type { GammaGammaParams } from "../btyd/gamma-gamma.js";
 import { predictContact } from "../btyd/predict-contact.js";
 import { rftOf, type Rft } from "../btyd/rft.js";
+import { lifecycleOf } from "../lifecycle.js";
+import { percentileOf } from "../percentile-of.js";
+import { assignSegment } from "../segments.js";
 import { DAY_MS, isoDayOf } from "../utc-day.js";
 import { accuracy, areaUnderCurve, meanAbsoluteError, relativeError } from "./metrics.js";
 import { naiveBaseline } from "./naive-baseline.js";
@@ -17,6 +22,9 @@ export type BacktestOptions = {
   readonly horizonDays: number;
   /** The installation's prediction settings: small stores are shrunk toward the priors exactly as in a real run. */
   readonly settings: PredictionSettings;
+  /** Named segments to assign as of the cutoff (default: the playbook defaults). */
+  readonly segments?: readonly Segment[];
+  readonly lifecycle?: LifecycleThresholds;
 };
 
 /** One customer's prediction, as predictions.csv writes it, with what actually happened next to it. */
@@ -34,7 +42,10 @@ export type BacktestRow = {
   /** YYYY-MM-DD by which an order is more likely than not; "" when the customer is more likely gone. */
   readonly nextOrderDate: string;
   readonly topCategory: string;
-  /** Named segments are not part of the backtest yet; the column is kept so the file's shape is stable. */
+  /**
+   * The named segment as of the cutoff. An orders file carries no consent, discounts or site
+   * activity, so every customer counts as subscribed and guards on those facts fail.
+   */
   readonly segment: string;
   readonly actualOrders: number;
   readonly actualTopCategory: string;
@@ -84,10 +95,15 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
   const model = fitBtyd(histories, settings);
   const storeTop = topCategory(sumUnits(customers.map((c) => c.calibrationCategories)));
 
-  const rows = histories.map((history): BacktestRow => {
+  const predictions = histories.map((history) => predictContact(model, history, cutoff, settings));
+  const sortedClvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null).sort((a, b) => a - b);
+  const segments = options.segments ?? DEFAULT_SEGMENTS;
+  const lifecycle = options.lifecycle ?? LifecycleThresholdsSchema.parse({});
+
+  const rows = histories.map((history, i): BacktestRow => {
     const { split, rft } = history;
     // The same predictions a sync writes, except orders and churn, which are for this horizon and unrounded.
-    const written = predictContact(model, history, cutoff, settings);
+    const written = predictions[i] ?? predictContact(model, history, cutoff, settings);
     const baseline = naiveBaseline(rft.frequency, rft.T, horizonDays);
     return {
       customerId: split.customerId,
@@ -98,7 +114,7 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
       clv: written.clv12m.value,
       nextOrderDate: written.nextOrderDate.value ?? "",
       topCategory: topCategory(split.calibrationCategories),
-      segment: "",
+      segment: assignSegment(factsOf(split, written, sortedClvs, lifecycle, cutoff), segments).segment.value ?? "",
       actualOrders: split.holdoutOrders,
       actualTopCategory: topCategory(split.holdoutCategories),
       baselineOrders: baseline.expectedOrders,
@@ -134,6 +150,29 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
       tailor: scoresOf((r) => r.expectedOrders, (r) => r.churnRisk, (r) => r.topCategory),
       baseline: scoresOf((r) => r.baselineOrders, (r) => r.baselineChurnRisk, () => storeTop),
     },
+  };
+}
+
+/** What the segment guards can know from an orders file alone, as of the cutoff. */
+function factsOf(split: CustomerSplit, p: ReturnType<typeof predictContact>, sortedClvs: readonly number[], thresholds: LifecycleThresholds, cutoff: Date): SegmentFacts {
+  const orders = split.calibrationDays.length;
+  const lastDay = split.calibrationDays[orders - 1];
+  const lastOrderAt = lastDay === undefined ? null : lastDay * DAY_MS;
+  const revenue = sum(split.calibrationValues);
+  const clv = p.clv12m.value;
+  return {
+    orders,
+    daysSinceLastOrder: lastOrderAt === null ? null : Math.floor((cutoff.getTime() - lastOrderAt) / DAY_MS),
+    revenue,
+    aov: orders === 0 ? null : revenue / orders,
+    discountShare: null,
+    clvPercentile: clv === null ? null : percentileOf(sortedClvs, clv),
+    churnRisk: p.churnRisk.value,
+    pAlive: p.pAlive.value,
+    engagementScore: 0,
+    views30d: 0,
+    consent: "subscribed",
+    lifecycle: lifecycleOf({ orders, lastOrderAt }, thresholds, cutoff).value,
   };
 }
 

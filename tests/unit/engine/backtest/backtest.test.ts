@@ -59,7 +59,10 @@ describe("backtest", () => {
     expect(backtest(plain, { cutoff: CUTOFF, horizonDays: 30, settings }).report.tailor.topCategoryAccuracy).toBeNull();
   });
 
-  it("leaves the segment column empty", () => {
-    expect(new Set(rows.map((r) => r.segment))).toEqual(new Set([""]));
+  it.each([
+    ["c0", "Win-back"], // one order 200 days before the cutoff
+    ["c10", "Lapsing"], // one order 170 days before
+  ])("puts %s in the named segment %s as of the cutoff", (id, segment) => {
+    expect(rows.find((r) => r.customerId === id)?.segment).toBe(segment);
   });
 });
