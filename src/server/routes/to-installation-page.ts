@@ -25,6 +25,10 @@ export type RunView = {
   readonly writeFailures: number;
   readonly writeCalls: number;
   readonly warnings: readonly string[];
+  /** How the prediction model was fitted ("high confidence: fitted on 508 repeat customers of 824"); null for runs before predictions. */
+  readonly predictions: string | null;
+  /** Share of opens judged Apple MPP machine opens, as "69.0 %"; null when no opens were seen. */
+  readonly machineOpenShare: string | null;
 };
 
 /** One line of the run history table. */
@@ -79,6 +83,8 @@ function toRunView(run: RunSummary): RunView {
     propertiesChanged: run.propertiesChanged,
     writeCalls: run.writeCalls,
     warnings: run.warnings,
+    predictions: run.model === undefined ? null : `${run.model.confidence} confidence: ${run.model.why}`,
+    machineOpenShare: run.machineOpenShare === undefined || run.machineOpenShare === null ? null : `${(run.machineOpenShare * 100).toFixed(1)} %`,
   };
 }
 

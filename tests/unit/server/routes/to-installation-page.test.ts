@@ -49,6 +49,16 @@ describe("formatDuration", () => {
 });
 
 describe("toInstallationPage", () => {
+  it("shows how predictions were fitted and the share of machine opens", () => {
+    const page = toInstallationPage(installation, [{ ...run, model: { source: "shrunk", confidence: "medium", why: "only 120 repeat customers", repeatCustomers: 120 }, machineOpenShare: 0.6904 }], empty);
+    expect(page.lastRun?.predictions).toBe("medium confidence: only 120 repeat customers");
+    expect(page.lastRun?.machineOpenShare).toBe("69.0 %");
+  });
+
+  it("leaves both out for runs recorded before predictions existed", () => {
+    expect(toInstallationPage(installation, [run], empty).lastRun).toMatchObject({ predictions: null, machineOpenShare: null });
+  });
+
   it("has no last run before the first sync", () => {
     expect(toInstallationPage(installation, [], empty).lastRun).toBeNull();
   });
