@@ -59,17 +59,20 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
   };
 
   // Predictions need the whole installation: fit first, then tier CLVs against each other.
+  // They are made as of the end of today (UTC) from whole order days, so two runs on one day
+  // agree to the cent and a re-run with no new data writes nothing.
+  const asOf = new Date((Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS);
   const features = input.contacts.map((contact) => featuresOf(input.book, contact.id, now));
-  const histories = features.map((f) => historyOf(f, now));
+  const histories = features.map((f) => historyOf(f, asOf));
   const model = fitBtyd(histories.filter((h): h is CustomerHistory => h !== null), settings.predictions);
-  const predictions = histories.map((h) => predictContact(model, h, now, settings.predictions));
+  const predictions = histories.map((h) => predictContact(model, h, asOf, settings.predictions));
   const clvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null);
   const thresholds = clvTiers(clvs);
   const sortedClvs = [...clvs].sort((a, b) => a - b);
 
   const profiles = input.contacts.map((contact, i): Profile => {
     const f = features[i] ?? featuresOf(input.book, contact.id, now);
-    const prediction = predictions[i] ?? predictContact(model, null, now, settings.predictions);
+    const prediction = predictions[i] ?? predictContact(model, null, asOf, settings.predictions);
     const lifecycle = lifecycleOf(f, settings.lifecycle, now);
     const value = valueOf(f);
     const engagement = engagementOf(f, now, settings.engagement);
@@ -77,7 +80,8 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
     const clvTier = clv === null ? decided(null, prediction.clv12m.why, "low") : clvTierOf(clv, thresholds);
     const facts: SegmentFacts = {
       orders: f.orders,
-      daysSinceLastOrder: f.lastOrderAt === null ? null : Math.max(0, Math.floor((now.getTime() - f.lastOrderAt) / DAY_MS)),
+      // Calendar days (UTC), not 24-hour spans: the count, and the reason quoting it, change once a day.
+      daysSinceLastOrder: f.lastOrderAt === null ? null : Math.max(0, Math.floor(now.getTime() / DAY_MS) - Math.floor(f.lastOrderAt / DAY_MS)),
       revenue: f.revenue,
       aov: value.aov.value,
       discountShare: value.discountShare.value,
@@ -135,8 +139,8 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
 }
 
 /** A contact's purchase history as the BTYD models read it: (frequency, recency, T) in days and the mean repeat order value. */
-function historyOf(f: ContactFeatures, now: Date): CustomerHistory | null {
-  const rft = rftOf(f.orderTimes, now);
+function historyOf(f: ContactFeatures, asOf: Date): CustomerHistory | null {
+  const rft = rftOf(f.orderTimes.map((t) => Math.floor(t / DAY_MS) * DAY_MS), asOf);
   if (rft === null) return null;
   // Gamma-Gamma models the value of repeat orders; a one-time buyer's only order stands in.
   const values = f.orderValues.length > 1 ? f.orderValues.slice(1) : f.orderValues;

@@ -23,10 +23,10 @@ const events: Event[] = [
 const contacts = ["buyer", "browser", "lead"].map(contact);
 const settings = settingsWith({ recommendations: { slots: 3 } });
 
-const run = (seed = 1) => {
+const run = (seed = 1, now = NOW) => {
   const book = createFeatureBook(products, settings);
   addEvents(book, events);
-  return score({ contacts, products, book }, settings, NOW, createRng(seed));
+  return score({ contacts, products, book }, settings, now, createRng(seed));
 };
 const valuesOf = (contactId: string): Record<string, PropertyValue> =>
   Object.fromEntries(Object.entries(run().find((p) => p.contactId === contactId)!.properties).map(([k, d]) => [k, d.value]));
@@ -57,6 +57,12 @@ describe("score", () => {
 
   it("is deterministic for the same inputs and seed", () => {
     expect(run(7)).toEqual(run(7));
+  });
+
+  it("gives the same values at any time of one UTC day, so a re-run with no new data writes nothing", () => {
+    const day = Math.floor(NOW.getTime() / 86_400_000) * 86_400_000;
+    const values = (now: Date) => run(1, now).map((p) => Object.fromEntries(Object.entries(p.properties).map(([k, d]) => [k, d.value])));
+    expect(values(new Date(day + 60_000))).toEqual(values(new Date(day + 86_400_000 - 60_000)));
   });
 
   it("writes order facts for a buyer, less refunds, money to 2 decimals", () => {
