@@ -2,6 +2,7 @@ import { decided, MAX_REC_SLOTS } from "../domain/index.js";
 import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, SegmentFacts, Settings } from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
 import { fitBtyd, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
+import { calibratedChurn, fitChurnCalibration } from "./btyd/calibrate-churn.js";
 import { predictContact } from "./btyd/predict-contact.js";
 import { rftOf } from "./btyd/rft.js";
 import { engagementOf, machineOpenShare } from "./engagement.js";
@@ -65,7 +66,16 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
   const features = input.contacts.map((contact) => featuresOf(input.book, contact.id, now));
   const histories = features.map((f) => historyOf(f, asOf));
   const model = fitBtyd(histories.filter((h): h is CustomerHistory => h !== null), settings.predictions);
-  const predictions = histories.map((h) => predictContact(model, h, asOf, settings.predictions));
+  // BG/NBD keeps every one-time buyer alive; a calibration learned on an inner backtest of the
+  // store's own history (before today, never after) corrects churn risk for them.
+  const horizon = settings.predictions.churnHorizonDays;
+  const calibration = fitChurnCalibration(features.map((f) => ({ orderTimes: f.orderTimes })), asOf, horizon, settings.predictions);
+  const predictions = histories.map((h) => {
+    const p = predictContact(model, h, asOf, settings.predictions);
+    if (h === null || calibration === null) return p;
+    const risk = Math.round(calibratedChurn(calibration, model.bgNbd, h.rft, horizon) * 100) / 100;
+    return { ...p, churnRisk: decided(risk, `${p.churnRisk.why}; calibrated on how ${calibration.customers} of this store's customers behaved in the ${calibration.innerHorizonDays} days before today`, p.churnRisk.confidence) };
+  });
   const clvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null);
   const thresholds = clvTiers(clvs);
   const sortedClvs = [...clvs].sort((a, b) => a - b);

@@ -3,6 +3,7 @@ import type { PredictionSettings } from "../../domain/prediction-settings.js";
 import { DEFAULT_SEGMENTS, type Segment, type SegmentFacts } from "../../domain/segment-settings.js";
 import { LifecycleThresholdsSchema, type LifecycleThresholds } from "../../domain/settings.js";
 import { expectedOrders, pNoOrder, type BgNbdParams } from "../btyd/bg-nbd.js";
+import { calibratedChurn, fitChurnCalibration, type ChurnCalibration } from "../btyd/calibrate-churn.js";
 import { fitBtyd, type BtydModel } from "../btyd/fit-btyd.js";
 import type { GammaGammaParams } from "../btyd/gamma-gamma.js";
 import { predictContact } from "../btyd/predict-contact.js";
@@ -33,7 +34,7 @@ export type BacktestRow = {
   /** BG/NBD expected orders (customer-days) within the horizon. */
   readonly expectedOrders: number;
   readonly pAlive: number;
-  /** Probability of no order within the horizon. */
+  /** Probability of no order within the horizon: BG/NBD's, calibrated on the history before the cutoff when it can be. */
   readonly churnRisk: number;
   /** Gamma-Gamma expected value of one future order; null when the spend model has no finite mean. */
   readonly expectedSpend: number | null;
@@ -84,6 +85,10 @@ export type BacktestReport = {
     readonly why: string;
     readonly converged: boolean;
   };
+  /** The churn calibration learned before the cutoff; null when there was too little history for one (optional: older reports lack it). */
+  readonly churnCalibration?: ChurnCalibration | null;
+  /** AUC of BG/NBD's uncalibrated churn risk, to show what the calibration changed (optional: older reports lack it). */
+  readonly bgNbdChurnAuc?: number;
   readonly tailor: MethodScores;
   readonly baseline: MethodScores;
 };
@@ -93,6 +98,8 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
   const { cutoff, horizonDays, settings } = options;
   const histories = customers.map((c) => ({ split: c, rft: rftOfDays(c.calibrationDays, cutoff), meanValue: meanOrderValue(c) }));
   const model = fitBtyd(histories, settings);
+  // Learned from calibration-period orders only: the holdout never reaches it.
+  const calibration = fitChurnCalibration(customers.map((c) => ({ orderTimes: c.calibrationDays.map((d) => d * DAY_MS) })), cutoff, horizonDays, settings);
   const storeTop = topCategory(sumUnits(customers.map((c) => c.calibrationCategories)));
 
   const predictions = histories.map((history) => predictContact(model, history, cutoff, settings));
@@ -100,16 +107,18 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
   const segments = options.segments ?? DEFAULT_SEGMENTS;
   const lifecycle = options.lifecycle ?? LifecycleThresholdsSchema.parse({});
 
+  const bgNbdChurn = histories.map((h) => pNoOrder(model.bgNbd, h.rft, horizonDays));
   const rows = histories.map((history, i): BacktestRow => {
     const { split, rft } = history;
     // The same predictions a sync writes, except orders and churn, which are for this horizon and unrounded.
     const written = predictions[i] ?? predictContact(model, history, cutoff, settings);
     const baseline = naiveBaseline(rft.frequency, rft.T, horizonDays);
+    const bgNbdChurnRisk = bgNbdChurn[i] ?? pNoOrder(model.bgNbd, rft, horizonDays);
     return {
       customerId: split.customerId,
       expectedOrders: expectedOrders(model.bgNbd, rft, horizonDays),
       pAlive: written.pAlive.value ?? 0,
-      churnRisk: pNoOrder(model.bgNbd, rft, horizonDays),
+      churnRisk: calibration === null ? bgNbdChurnRisk : calibratedChurn(calibration, model.bgNbd, rft, horizonDays),
       expectedSpend: written.expectedSpend.value,
       clv: written.clv12m.value,
       nextOrderDate: written.nextOrderDate.value ?? "",
@@ -147,6 +156,8 @@ export function backtest(customers: readonly CustomerSplit[], options: BacktestO
       repeatCustomers: model.repeatCustomers,
       churned: rows.filter((r) => r.actualOrders === 0).length,
       model: { bgNbd: model.bgNbd, gammaGamma: model.gammaGamma, source: model.source, confidence: model.confidence, why: model.why, converged: model.converged },
+      churnCalibration: calibration,
+      bgNbdChurnAuc: areaUnderCurve(bgNbdChurn, rows.map((r) => r.actualOrders === 0)),
       tailor: scoresOf((r) => r.expectedOrders, (r) => r.churnRisk, (r) => r.topCategory),
       baseline: scoresOf((r) => r.baselineOrders, (r) => r.baselineChurnRisk, () => storeTop),
     },

@@ -36,7 +36,7 @@ export function formatBacktestTable(report: BacktestReport): string {
   const widths = [0, 1, 2].map((i) => Math.max(...all.map((row) => row[i]?.length ?? 0)));
   const line = (row: readonly string[]) => row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join("  ").trimEnd();
   const title = `Backtest: cutoff ${report.cutoff}, horizon ${report.horizonDays} days, ${report.customers} customers (${report.repeatCustomers} repeat, ${report.churned} with no order in the horizon)`;
-  return [title, ...all.map(line)].join("\n");
+  return [title, ...all.map(line), ...calibrationNote(report)].join("\n");
 }
 
 /** report.md: what was run, the side-by-side figures and the fitted parameters, in words a marketer can follow. */
@@ -87,4 +87,12 @@ function percent(value: number): string {
 
 function csvCell(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Says whether churn risk was calibrated, and what BG/NBD alone scored, so the gain is visible. */
+function calibrationNote(report: BacktestReport): string[] {
+  if (report.bgNbdChurnAuc === undefined) return [];
+  return report.churnCalibration
+    ? [`churn risk calibrated on an inner backtest of the last ${report.churnCalibration.innerHorizonDays} days before the cutoff (${report.churnCalibration.customers} customers); BG/NBD alone: churn AUC ${fixed(report.bgNbdChurnAuc, 3)}`]
+    : ["churn risk from BG/NBD alone (too little history before the cutoff to calibrate it)"];
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { PredictionSettingsSchema } from "../../../../src/domain/prediction-settings.js";
 import { backtest } from "../../../../src/engine/backtest/backtest.js";
+import { pNoOrder } from "../../../../src/engine/btyd/bg-nbd.js";
+import { calibratedChurn } from "../../../../src/engine/btyd/calibrate-churn.js";
 import type { CustomerSplit } from "../../../../src/engine/backtest/split-history.js";
 
 const settings = PredictionSettingsSchema.parse({});
@@ -64,5 +66,42 @@ describe("backtest", () => {
     ["c10", "Lapsing"], // one order 170 days before
   ])("puts %s in the named segment %s as of the cutoff", (id, segment) => {
     expect(rows.find((r) => r.customerId === id)?.segment).toBe(segment);
+  });
+
+  it("keeps BG/NBD's own churn risk when too few customers to calibrate", () => {
+    // 30 customers, below the calibration's floor of 50.
+    const c4 = { frequency: 4, recency: 80, T: 188 };
+    expect({ calibration: report.churnCalibration, churn: rows[4]?.churnRisk }).toEqual({ calibration: null, churn: pNoOrder(report.model.bgNbd, c4, 30) });
+  });
+
+  it("reports the uncalibrated churn AUC next to Tailor's", () => {
+    expect(report.bgNbdChurnAuc).toBe(report.tailor.churnAuc);
+  });
+
+  describe("with enough history to calibrate churn", () => {
+    // 150 customers over 300 days: every third buys every 20 to 45 days until a stop day, the rest buy once.
+    const store = (holdout: (i: number) => number): CustomerSplit[] => Array.from({ length: 150 }, (_, i) => {
+      const days = [300 - (i % 120)];
+      if (i % 3 === 0) for (let d = (days[0] ?? 0) - 20 - (i % 26); d > 300 - 60 - ((i * 37) % 240) && d > 0; d -= 20 + (i % 26)) days.push(d);
+      return customer(`s${i}`, days.sort((a, b) => b - a), holdout(i));
+    });
+    const run = (holdout: (i: number) => number) => backtest(store(holdout), { cutoff: CUTOFF, horizonDays: 90, settings });
+    const calibrated = run((i) => (i % 3 === 0 ? 1 : 0));
+
+    it("calibrates Tailor's churn risk on the history before the cutoff", () => {
+      expect(calibrated.report.churnCalibration?.innerHorizonDays).toBe(90);
+    });
+
+    it("writes the calibrated churn risk in the churn column", () => {
+      // s1 bought once, 299 days before the cutoff.
+      const { report: r, rows: calibratedRows } = calibrated;
+      const expected = r.churnCalibration ? calibratedChurn(r.churnCalibration, r.model.bgNbd, { frequency: 0, recency: 0, T: 299 }, 90) : Number.NaN;
+      expect(calibratedRows[1]?.churnRisk).toBe(expected);
+    });
+
+    it("gives the same churn risks whatever happened in the horizon", () => {
+      const other = run((i) => (i % 2 === 0 ? 2 : 0));
+      expect(other.rows.map((r) => r.churnRisk)).toEqual(calibrated.rows.map((r) => r.churnRisk));
+    });
   });
 });
