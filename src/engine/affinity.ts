@@ -1,6 +1,7 @@
 import { decided } from "../domain/index.js";
 import type { Decided } from "../domain/index.js";
 import type { CategoryEvidence, ContactFeatures } from "./feature-book.js";
+import { round2 } from "./round2.js";
 
 /** The category with the highest affinity score, ties broken alphabetically; null when there is no signal. */
 export function topCategoryOf(f: Pick<ContactFeatures, "categoryScores" | "categoryEvidence">): Decided<string | null> {
@@ -28,4 +29,3 @@ function describeEvidence(e: CategoryEvidence): string {
 }
 
 const counted = (n: number, one: string, many: string): string => (n === 0 ? "" : `${n} ${n === 1 ? one : many}`);
-const round2 = (n: number): number => Math.round(n * 100) / 100;

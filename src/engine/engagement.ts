@@ -1,12 +1,11 @@
 import { decided } from "../domain/index.js";
-import type { EngagementLevel } from "../domain/index.js";
-import type { Confidence, Decided } from "../domain/index.js";
+import type { Confidence, Decided, EngagementLevel } from "../domain/index.js";
 import type { EngagementSettings } from "../domain/engagement-settings.js";
 import { engagementDays, halfLifeWeight } from "./feature-book.js";
 import type { ContactFeatures, FeatureBook } from "./feature-book.js";
 import { utcDayOf } from "./utc-day.js";
-
-
+import { round2 } from "./round2.js";
+import { plural } from "./plural.js";
 
 /** A contact's engagement: a 0..100 score, its level, and how many of their opens were machine opens. */
 export type Engagement = {
@@ -85,6 +84,4 @@ export function machineOpenShare(book: FeatureBook): number {
   return machine + human === 0 ? 0 : round2(machine / (machine + human));
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 const counted = (n: number, word: string): string => (n === 0 ? "" : plural(n, word));
-const round2 = (n: number): number => Math.round(n * 100) / 100;

@@ -16,6 +16,8 @@ import { lifecycleOf } from "./lifecycle.js";
 import { pickBestsellers, rankBestsellers } from "./recommend/bestsellers.js";
 import type { Rng } from "./rng.js";
 import { DAY_MS, isoDayOf } from "./utc-day.js";
+import { round2 } from "./round2.js";
+import { plural } from "./plural.js";
 
 /** What score() reads: the cleaned contacts and catalog, and the book the events were folded into. */
 export type ScoreInput = { readonly contacts: readonly Contact[]; readonly products: readonly Product[]; readonly book: FeatureBook };
@@ -73,7 +75,7 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
   const predictions = histories.map((h) => {
     const p = predictContact(model, h, asOf, settings.predictions);
     if (h === null || calibration === null) return p;
-    const risk = Math.round(calibratedChurn(calibration, model.bgNbd, h.rft, horizon) * 100) / 100;
+    const risk = round2(calibratedChurn(calibration, model.bgNbd, h.rft, horizon));
     return { ...p, churnRisk: decided(risk, `${p.churnRisk.why}; calibrated on how ${calibration.customers} of this store's customers behaved in the ${calibration.innerHorizonDays} days before today`, p.churnRisk.confidence) };
   });
   const clvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null);
@@ -167,7 +169,6 @@ function siteActionsSince(f: ContactFeatures, now: Date, days: number): number {
 }
 
 const NO_ORDERS = decided(null, "no orders yet");
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function orderProperties(f: ContactFeatures): Properties {
   if (f.orders === 0 || f.firstOrderAt === null || f.lastOrderAt === null) {
@@ -197,6 +198,3 @@ function slotFields(pick: Decided<Product | null>): SlotFields {
     decided(p === null ? null : round2(p.price), why),
   ];
 }
-
-// Money is written to 2 decimals: cents are the smallest unit every ESP currency field shows.
-const round2 = (n: number): number => Math.round(n * 100) / 100;

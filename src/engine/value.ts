@@ -2,8 +2,8 @@ import { decided } from "../domain/index.js";
 import type { ClvTier, DiscountSensitivity } from "../domain/index.js";
 import type { Confidence, Decided } from "../domain/index.js";
 import type { ContactFeatures } from "./feature-book.js";
-
-
+import { round2 } from "./round2.js";
+import { plural } from "./plural.js";
 
 /** What a contact is worth so far: order value, revenue, how they respond to discounts, and margin. */
 export type Value = {
@@ -76,8 +76,6 @@ function marginOf(f: ValueFeatures): Decided<number | null> {
   return decided(margin, `${margin.toFixed(2)} over cost on the ${percent(coverage)} of item revenue whose cost is known`, confidence);
 }
 
-
-
 /** The smallest CLV in each tier, from the installation's predicted CLVs. */
 export type ClvThresholds = {
   readonly top: number;
@@ -119,7 +117,4 @@ export function clvTierOf(value: number, t: ClvThresholds): Decided<ClvTier> {
   return decided("low", `predicted CLV ${clv} is below the top ${percent(MEDIUM_SHARE)} ${among} (medium starts at ${t.medium.toFixed(2)})`, confidence);
 }
 
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 const percent = (share: number): string => `${Math.round(share * 100)} %`;
-// Money and shares are written to 2 decimals, so a rerun on the same data writes nothing new.
-const round2 = (n: number): number => Math.round(n * 100) / 100;

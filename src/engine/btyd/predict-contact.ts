@@ -4,6 +4,7 @@ import { DAY_MS, isoDayOf } from "../utc-day.js";
 import { expectedOrders, pAlive, pNoOrder, timeToLikelyOrder } from "./bg-nbd.js";
 import type { BtydModel, CustomerHistory } from "./fit-btyd.js";
 import { expectedSpend } from "./gamma-gamma.js";
+import { round2 } from "../round2.js";
 
 /** Per-contact predictions; null where the model has nothing to say (the contact never ordered, or no order is likely). */
 export type ContactPrediction = {
@@ -19,9 +20,6 @@ export type ContactPrediction = {
   nextOrderDate: Decided<string | null>;
 };
 
-// Probabilities and order counts to 2 decimals, money to cents: the sync writes only changed values, and
-// noise in the 5th decimal would rewrite every contact on every run.
-const round2 = (v: number): number => Math.round(v * 100) / 100;
 // An average Gregorian month in days, so 12 months are one year.
 const MONTH_DAYS = 365.25 / 12;
 
