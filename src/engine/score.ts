@@ -66,12 +66,13 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
   // agree to the cent and a re-run with no new data writes nothing.
   const asOf = new Date((Math.floor(now.getTime() / DAY_MS) + 1) * DAY_MS);
   const features = input.contacts.map((contact) => featuresOf(input.book, contact.id, now));
-  const histories = features.map((f) => historyOf(f, asOf));
+  const orderDays = features.map((f) => f.orderTimes.map((t) => Math.floor(t / DAY_MS) * DAY_MS));
+  const histories = features.map((f, i) => historyOf(orderDays[i] ?? [], f.orderValues, asOf));
   const model = fitBtyd(histories.filter((h): h is CustomerHistory => h !== null), settings.predictions);
   // BG/NBD keeps every one-time buyer alive; a calibration learned on an inner backtest of the
   // store's own history (before today, never after) corrects churn risk for them.
   const horizon = settings.predictions.churnHorizonDays;
-  const calibration = fitChurnCalibration(features.map((f) => ({ orderTimes: f.orderTimes })), asOf, horizon, settings.predictions);
+  const calibration = fitChurnCalibration(orderDays.map((days) => ({ orderTimes: days })), asOf, horizon, settings.predictions);
   const predictions = histories.map((h) => {
     const p = predictContact(model, h, asOf, settings.predictions);
     if (h === null || calibration === null) return p;
@@ -151,11 +152,11 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
 }
 
 /** A contact's purchase history as the BTYD models read it: (frequency, recency, T) in days and the mean repeat order value. */
-function historyOf(f: ContactFeatures, asOf: Date): CustomerHistory | null {
-  const rft = rftOf(f.orderTimes.map((t) => Math.floor(t / DAY_MS) * DAY_MS), asOf);
+function historyOf(orderDays: readonly number[], orderValues: readonly number[], asOf: Date): CustomerHistory | null {
+  const rft = rftOf(orderDays, asOf);
   if (rft === null) return null;
   // Gamma-Gamma models the value of repeat orders; a one-time buyer's only order stands in.
-  const values = f.orderValues.length > 1 ? f.orderValues.slice(1) : f.orderValues;
+  const values = orderValues.length > 1 ? orderValues.slice(1) : orderValues;
   const meanValue = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
   return { rft, meanValue };
 }
