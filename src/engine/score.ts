@@ -1,7 +1,7 @@
 import { decided, MAX_REC_SLOTS } from "../domain/index.js";
 import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, SegmentFacts, Settings } from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
-import { fitBtyd, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
+import { fitBtyd, meanRepeatValue, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
 import { calibratedChurn, fitChurnCalibration } from "./btyd/calibrate-churn.js";
 import { predictContact } from "./btyd/predict-contact.js";
 import { rftOf } from "./btyd/rft.js";
@@ -110,6 +110,8 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
     const properties: Properties = {
       tailor_lifecycle: lifecycle,
       ...orderProperties(f),
+      tailor_revenue: value.revenue,
+      tailor_aov: value.aov,
       tailor_top_category: topCategoryOf(f),
       tailor_p_alive: prediction.pAlive,
       tailor_churn_risk: prediction.churnRisk,
@@ -155,10 +157,7 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
 function historyOf(orderDays: readonly number[], orderValues: readonly number[], asOf: Date): CustomerHistory | null {
   const rft = rftOf(orderDays, asOf);
   if (rft === null) return null;
-  // Gamma-Gamma models the value of repeat orders; a one-time buyer's only order stands in.
-  const values = orderValues.length > 1 ? orderValues.slice(1) : orderValues;
-  const meanValue = values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
-  return { rft, meanValue };
+  return { rft, meanValue: meanRepeatValue(orderValues) };
 }
 
 /** Site actions (views, carts, checkouts) in the last `days` days. */
@@ -171,17 +170,13 @@ function siteActionsSince(f: ContactFeatures, now: Date, days: number): number {
 
 const NO_ORDERS = decided(null, "no orders yet");
 
+/** Order count and first/last order days; revenue and AOV come from valueOf. */
 function orderProperties(f: ContactFeatures): Properties {
   if (f.orders === 0 || f.firstOrderAt === null || f.lastOrderAt === null) {
-    const none = decided(0, f.refunds === 0 ? "no orders yet" : `no orders yet; ${plural(f.refunds, "refund")} without an order`);
-    return { tailor_orders: none, tailor_revenue: none, tailor_aov: NO_ORDERS, tailor_first_order_date: NO_ORDERS, tailor_last_order_date: NO_ORDERS };
+    return { tailor_orders: decided(0, "no orders yet"), tailor_first_order_date: NO_ORDERS, tailor_last_order_date: NO_ORDERS };
   }
-  const refunded = f.refunds === 0 ? "" : `, less ${plural(f.refunds, "refund")}`;
-  const revenue = round2(f.revenue);
   return {
     tailor_orders: decided(f.orders, `${plural(f.orders, "order")} placed`),
-    tailor_revenue: decided(revenue, `paid over ${plural(f.orders, "order")}${refunded}`),
-    tailor_aov: decided(round2(f.revenue / f.orders), `${revenue} revenue over ${plural(f.orders, "order")}`),
     tailor_first_order_date: decided(isoDayOf(f.firstOrderAt), "day of the first order (UTC)"),
     tailor_last_order_date: decided(isoDayOf(f.lastOrderAt), "day of the latest order (UTC)"),
   };

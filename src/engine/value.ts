@@ -38,7 +38,8 @@ export function valueOf(f: ValueFeatures): Value {
   const refunded = f.refunds === 0 ? "" : `, less ${plural(f.refunds, "refund")}`;
   if (f.orders === 0) {
     const none = decided(null, "no orders yet");
-    return { aov: none, revenue: decided(0, "no orders yet"), discountSensitivity: none, discountShare: none, marginContributed: none };
+    const noRevenue = decided(0, f.refunds === 0 ? "no orders yet" : `no orders yet; ${plural(f.refunds, "refund")} without an order`);
+    return { aov: none, revenue: noRevenue, discountSensitivity: none, discountShare: none, marginContributed: none };
   }
   return {
     aov: decided(round2(f.revenue / f.orders), `${revenue.toFixed(2)} revenue over ${plural(f.orders, "order")}`),

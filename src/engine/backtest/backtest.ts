@@ -4,7 +4,7 @@ import { DEFAULT_SEGMENTS, type Segment, type SegmentFacts } from "../../domain/
 import { LifecycleThresholdsSchema, type LifecycleThresholds } from "../../domain/settings.js";
 import { expectedOrders, pNoOrder, type BgNbdParams } from "../btyd/bg-nbd.js";
 import { calibratedChurn, fitChurnCalibration, type ChurnCalibration } from "../btyd/calibrate-churn.js";
-import { fitBtyd, type BtydModel } from "../btyd/fit-btyd.js";
+import { fitBtyd, meanRepeatValue, type BtydModel } from "../btyd/fit-btyd.js";
 import type { GammaGammaParams } from "../btyd/gamma-gamma.js";
 import { predictContact } from "../btyd/predict-contact.js";
 import { rftOf, type Rft } from "../btyd/rft.js";
@@ -96,7 +96,7 @@ export type BacktestReport = {
 /** Fits BG/NBD and Gamma-Gamma (fitBtyd, with its small-store priors) on the history before the cutoff, predicts each customer, and scores both Tailor and the naive baseline. */
 export function backtest(customers: readonly CustomerSplit[], options: BacktestOptions): { rows: BacktestRow[]; report: BacktestReport } {
   const { cutoff, horizonDays, settings } = options;
-  const histories = customers.map((c) => ({ split: c, rft: rftOfDays(c.calibrationDays, cutoff), meanValue: meanOrderValue(c) }));
+  const histories = customers.map((c) => ({ split: c, rft: rftOfDays(c.calibrationDays, cutoff), meanValue: meanRepeatValue(c.calibrationValues) }));
   const model = fitBtyd(histories, settings);
   // Learned from calibration-period orders only: the holdout never reaches it.
   const calibration = fitChurnCalibration(customers.map((c) => ({ orderTimes: c.calibrationDays.map((d) => d * DAY_MS) })), cutoff, horizonDays, settings);
@@ -190,12 +190,6 @@ function factsOf(split: CustomerSplit, p: ReturnType<typeof predictContact>, sor
 // Order days as midnight instants: recency and T come out in whole days whatever the time of day.
 function rftOfDays(days: readonly number[], cutoff: Date): Rft {
   return rftOf(days.map((d) => d * DAY_MS), cutoff) ?? { frequency: 0, recency: 0, T: 0 };
-}
-
-/** Gamma-Gamma models repeat orders, so the first order's value is left out (FHL 2005b) unless it is the only one. */
-function meanOrderValue(c: CustomerSplit): number {
-  const values = c.calibrationValues.length > 1 ? c.calibrationValues.slice(1) : c.calibrationValues;
-  return values.length === 0 ? 0 : sum(values) / values.length;
 }
 
 function sumUnits(maps: readonly ReadonlyMap<string, number>[]): Map<string, number> {

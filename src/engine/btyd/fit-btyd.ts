@@ -7,6 +7,12 @@ import type { Rft } from "./rft.js";
 /** One customer as the models see it: (x, t_x, T) in days and the mean order value (of repeat orders, or of all orders when only one). */
 export type CustomerHistory = { readonly rft: Rft; readonly meanValue: number };
 
+/** Gamma-Gamma models repeat orders, so the first order's value is left out (FHL 2005b) unless it is the only one. */
+export function meanRepeatValue(orderValues: readonly number[]): number {
+  const values = orderValues.length > 1 ? orderValues.slice(1) : orderValues;
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** The installation's fitted (or borrowed) BTYD models, in days and the store's currency, with how far to trust them. */
 export type BtydModel = {
   readonly bgNbd: BgNbdParams;

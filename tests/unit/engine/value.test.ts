@@ -148,3 +148,9 @@ describe("clvTierOf", () => {
     expect(clvTierOf(1, clvTiers(Array<number>(n).fill(1))).confidence).toBe(confidence);
   });
 });
+
+describe("valueOf without orders", () => {
+  it("says when refunds came in without an order", () => {
+    expect(valueOf(features({ refunds: 2 })).revenue).toEqual({ value: 0, why: "no orders yet; 2 refunds without an order" });
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PredictionSettingsSchema } from "../../../../src/domain/prediction-settings.js";
 import { fitBgNbd } from "../../../../src/engine/btyd/bg-nbd.js";
-import { fitBtyd, type CustomerHistory } from "../../../../src/engine/btyd/fit-btyd.js";
+import { fitBtyd, meanRepeatValue, type CustomerHistory } from "../../../../src/engine/btyd/fit-btyd.js";
 import { cdnowCalibration } from "./cdnow.js";
 
 // Defaults: minRepeatCustomers 200, priorOnlyBelow 20, priors = CDNOW in days.
@@ -78,5 +78,15 @@ describe("fitBtyd", () => {
     const model = fitBtyd(flat, settings);
     expect({ source: model.source, confidence: model.confidence }).toEqual({ source: "fit", confidence: "medium" });
     expect(model.why).toContain("the spend model did not converge, so spend uses the prior");
+  });
+});
+
+describe("meanRepeatValue", () => {
+  it.each([
+    [[], 0],
+    [[40], 40],
+    [[100, 20, 30], 25],
+  ])("averages the orders after the first of %j (the only one when there is one): %d", (values, mean) => {
+    expect(meanRepeatValue(values)).toBe(mean);
   });
 });
