@@ -8,7 +8,7 @@ import { createFilesConnector } from "./connectors/files/connector.js";
 import { readCatalogFile } from "./connectors/files/read-catalog-file.js";
 import { ordersFormatOf, readOrdersFile, type OrdersFormat } from "./connectors/files/read-orders-file.js";
 import { generateDemoStore } from "./demo/generate-demo-store.js";
-import type { Connector, Store } from "./domain/index.js";
+import { RecommendationSettingsSchema, type Connector, type Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
@@ -149,14 +149,15 @@ async function main(argv: readonly string[]): Promise<void> {
     });
 
   program.command("backtest")
-    .description("Fit on orders before the cutoff, predict, and score against what happened after it (Tailor vs a past-rate baseline).")
+    .description("Fit on orders before the cutoff, predict and recommend, and score against what happened after it (Tailor vs a past-rate baseline, bestsellers and item-kNN).")
     .requiredOption("--orders <file>", "orders file: Online Retail CSV (.csv or .csv.gz) or NDJSON placed_order events")
     .option("--format <format>", "online-retail | ndjson (default: from the file name)")
     .option("--products <file>", "catalog CSV with product_id (and category) for category outputs")
     .requiredOption("--cutoff <YYYY-MM-DD>", "fit on orders before this day (UTC)")
     .option("--horizon-days <n>", "days after the cutoff to score", int, 90)
-    .requiredOption("--out <dir>", "folder for predictions.csv, report.md and report.json")
-    .action(async (o: { orders: string; format?: string; products?: string; cutoff: string; horizonDays: number; out: string }) => {
+    .requiredOption("--out <dir>", "folder for predictions.csv, recommendations.csv, report.md and report.json")
+    .option("--price-band <share>", "price band of the composed slots around each customer's AOV (0 = off; a wholesaler's AOV is many unit prices)", Number, 0.3)
+    .action(async (o: { orders: string; format?: string; products?: string; cutoff: string; horizonDays: number; out: string; priceBand: number }) => {
       const cutoff = new Date(`${o.cutoff}T00:00:00Z`);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(o.cutoff) || Number.isNaN(cutoff.getTime())) throw new InvalidArgumentError(`--cutoff must be a day as YYYY-MM-DD (got ${o.cutoff})`);
       if (o.format !== undefined && o.format !== "online-retail" && o.format !== "ndjson") throw new InvalidArgumentError(`--format must be online-retail or ndjson (got ${o.format})`);
@@ -166,9 +167,10 @@ async function main(argv: readonly string[]): Promise<void> {
         events: readOrdersFile(o.orders, { format, skipped }),
         ...(o.products === undefined ? {} : { products: readCatalogFile(o.products) }),
         cutoff, horizonDays: o.horizonDays, outDir: resolve(o.out), skipped,
+        recommendations: RecommendationSettingsSchema.parse({ priceBand: o.priceBand }),
       });
       console.log(table);
-      console.log(`Wrote predictions.csv, report.md and report.json to ${resolve(o.out)}`);
+      console.log(`Wrote predictions.csv, recommendations.csv, report.md and report.json to ${resolve(o.out)}`);
     });
 
   await program.parseAsync(argv);

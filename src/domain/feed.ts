@@ -4,7 +4,8 @@ export type FeedProduct = {
   readonly title: string;
   readonly url: string;
   readonly imageUrl: string;
-  readonly price: number;
+  /** null when the catalog has no price for it. */
+  readonly price: number | null;
   readonly category: string;
   readonly brand: string;
 };

@@ -9,6 +9,7 @@ export * from "./prediction-settings.js";
 export * from "./product.js";
 export * from "./profile.js";
 export * from "./properties.js";
+export * from "./recommendation-settings.js";
 export * from "./run.js";
 export * from "./segment-settings.js";
 export * from "./settings.js";

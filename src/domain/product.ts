@@ -9,7 +9,8 @@ export const ProductSchema = z.object({
   imageUrl: z.string().default(""),
   category: z.string().trim().default(""),
   brand: z.string().default(""),
-  price: z.number().nonnegative(),
+  /** null when the source has no price: such a product is only recommended by sources that need no price, and reported. */
+  price: z.number().nonnegative().nullable().default(null),
   /** Unit cost, when the store knows it; margin is derived from it. */
   cost: z.number().nonnegative().optional(),
   /** null when the store does not track stock. */

@@ -1,4 +1,5 @@
 import type { Confidence } from "./decided.js";
+import type { RecSource } from "./recommendation-settings.js";
 
 /** The three things pulled from an ESP, each with its own cursor. */
 export type Stream = "contacts" | "products" | "events";
@@ -25,6 +26,11 @@ export type IngestReport = {
   readonly eventsRepeated: number;
   /** Raw category name -> canonical path, for every name that was rewritten. */
   readonly categoriesMerged: Readonly<Record<string, string>>;
+  /**
+   * Order lines naming a product the catalog does not have: the order is kept (its revenue is
+   * real) and the line counted here. Absent in runs saved before it was counted.
+   */
+  readonly unknownProductLines?: number;
 };
 
 export type RunStatus = "running" | "succeeded" | "failed";
@@ -35,6 +41,49 @@ export type ModelReport = {
   readonly confidence: Confidence;
   readonly why: string;
   readonly repeatCustomers: number;
+};
+
+/**
+ * Ways a recommended product can break a business rule. The run monitor checks every slot
+ * against the settings on its own, apart from the rules that chose it; every count must be 0.
+ */
+export const REC_LEAKS = [
+  "unknown_product", // not in the catalog at all
+  "inactive",
+  "out_of_stock", // tracked inventory below minInventory
+  "excluded", // blocklist, include / exclude categories, or a seasonal category out of season
+  "below_margin_floor",
+  "already_bought_not_replenishable", // bought within excludePurchasedDays and not a consumable
+  "outside_price_band",
+  "repeated", // the same product twice in one contact's slots
+] as const;
+export type RecLeak = (typeof REC_LEAKS)[number];
+
+/** What a run recommended, measured after the fact, for the run report and its alerts. */
+export type RecommendationReport = {
+  readonly contacts: number;
+  readonly slotsFilled: number;
+  readonly slotsEmpty: number;
+  /** Distinct products in any slot. */
+  readonly productsRecommended: number;
+  /** Products any contact could be shown: active, in stock, not excluded, above the margin floor (the rules that do not depend on the contact). */
+  readonly productsEligible: number;
+  /** Distinct eligible products recommended / productsEligible; null when nothing is eligible. */
+  readonly coverage: number | null;
+  /** Mean over contacts with 2+ filled slots of the share of their slot pairs in different categories; null when no contact has 2. */
+  readonly diversity: number | null;
+  /** Share of filled slots that came from a fallback step, not the slot's own source; null when none was filled. */
+  readonly fallbackShare: number | null;
+  /** Share of filled slots given to exploration; null when none was filled. */
+  readonly explorationShare: number | null;
+  /** Filled slots by the source that filled them. */
+  readonly bySource: Readonly<Partial<Record<RecSource | "exploration", number>>>;
+  /** Catalog products that only price-free or category-free sources can recommend (issue 5, "Bad input"). */
+  readonly catalog: { readonly products: number; readonly withoutPrice: number; readonly withoutCategory: number };
+  /** Slots that break a rule, by rule; a slot breaking two rules counts in both. */
+  readonly leaks: Readonly<Record<RecLeak, number>>;
+  /** The first few leaking slots, so an alert can name one. */
+  readonly leakExamples: readonly { readonly leak: RecLeak; readonly contactId: string; readonly productId: string }[];
 };
 
 /** One sync, as the summary printed at the end and the panel's run history show it. */
@@ -62,6 +111,10 @@ export type RunSummary = {
   readonly model?: ModelReport;
   /** Share of email opens judged machine opens (Apple MPP pre-fetch), which never count as engagement. */
   readonly machineOpenShare?: number | null;
+  /** Coverage, diversity, fallbacks and leak counts of the run's recommendation slots. */
+  readonly recommendations?: RecommendationReport;
+  /** Problems a marketer must look at (a leak, a sudden coverage drop); each is also in `warnings`. */
+  readonly alerts?: readonly string[];
   readonly error?: string;
 };
 
@@ -74,4 +127,5 @@ export const emptyIngestReport = (): IngestReport => ({
   ordersDeduped: { sameOrderId: 0, sameContents: 0 },
   eventsRepeated: 0,
   categoriesMerged: {},
+  unknownProductLines: 0,
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { EngagementSettingsSchema } from "./engagement-settings.js";
 import { PredictionSettingsSchema } from "./prediction-settings.js";
-import { MAX_REC_SLOTS } from "./properties.js";
+import { RecommendationSettingsSchema } from "./recommendation-settings.js";
 import { SegmentSettingsSchema } from "./segment-settings.js";
 
 // `.default()` before `.describe()`: in zod 4 the description stays on the outer schema only in that order.
@@ -40,15 +40,6 @@ export const IntentSettingsSchema = z.object({
     .describe("Days after which a view, cart or purchase counts half as much toward category affinity (a large value turns decay off)."),
 });
 
-export const RecommendationSettingsSchema = z.object({
-  slots: z.number().int().min(3).max(MAX_REC_SLOTS).default(3)
-    .describe(`Recommendation slots filled per contact (3 to ${MAX_REC_SLOTS}).`),
-  bestsellerWindowDays: z.number().int().min(1).max(730).default(90)
-    .describe("Bestsellers are ranked by units sold in this many days before the run."),
-  excludePurchasedDays: z.number().int().min(0).default(365)
-    .describe("Never recommend a product the contact bought within this many days (0 turns the rule off)."),
-});
-
 /** Everything an admin can set for one installation. Every field has a default. */
 export const SettingsSchema = z.object({
   sync: SyncSettingsSchema.default(SyncSettingsSchema.parse({})),
@@ -65,7 +56,6 @@ export type SyncSettings = Settings["sync"];
 export type CleaningSettings = Settings["cleaning"];
 export type LifecycleThresholds = Settings["lifecycle"];
 export type IntentSettings = Settings["intent"];
-export type RecommendationSettings = Settings["recommendations"];
 
 
 export const defaultSettings = (): Settings => SettingsSchema.parse({});

@@ -35,6 +35,12 @@ export type PageCommit = {
 
 export type QuarantineEntry = Quarantined & { readonly runId: string; readonly at: string };
 
+/** The products one push put in a contact's slots, and when: what rotation demotes in later runs. */
+export type SlotExposure = { readonly at: number; readonly productIds: readonly string[] };
+
+/** Slot exposures kept per contact: rotation looks back at most this many sends (settings.recommendations.rotationSends is capped by it). */
+export const SLOT_EXPOSURES_KEPT = 10;
+
 /** The values last written to the ESP, per contact: the diff's "before". */
 export type WrittenValues = ReadonlyMap<string, Readonly<Record<PropertyName, PropertyValue>>>;
 
@@ -60,6 +66,11 @@ export interface Store {
   lastWritten(installationId: string): Promise<WrittenValues>;
   /** Durably records what one pushed batch wrote (and what the ESP refused) before the next batch goes. */
   checkpointPush(installationId: string, runId: string, written: readonly PropertyChange[], refused: readonly Quarantined[]): Promise<void>;
+
+  /** Records the slots each contact was just sent; keeps the newest SLOT_EXPOSURES_KEPT per contact (by `at`, the later append winning a tie). */
+  appendSlotHistory(installationId: string, entries: readonly { readonly contactId: string; readonly exposure: SlotExposure }[]): Promise<void>;
+  /** Every contact's kept exposures, oldest first. */
+  readSlotHistory(installationId: string): Promise<ReadonlyMap<string, readonly SlotExposure[]>>;
 
   saveProfiles(installationId: string, profiles: readonly Profile[]): Promise<void>;
   getProfile(installationId: string, contactId: string): Promise<Profile | null>;

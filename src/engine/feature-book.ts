@@ -60,6 +60,16 @@ export type ContactFeatures = {
   readonly categoryEvidence: Readonly<Record<string, CategoryEvidence>>;
   /** Product id -> last purchase, epoch ms. */
   readonly purchasedAt: Readonly<Record<string, number>>;
+  /** Product id -> units in the latest order line for it (replenishment scales its cycle by this). */
+  readonly lastQuantity: Readonly<Record<string, number>>;
+  /** The most recently viewed products (at most RECENT_VIEWS), product id -> last view, epoch ms. */
+  readonly viewedAt: ReadonlyMap<string, number>;
+  /** The most recently carted products (at most RECENT_CARTS), product id -> last add, epoch ms. */
+  readonly cartedAt: ReadonlyMap<string, number>;
+  /** Times of the latest marketing sends (at most RECENT_SENDS), oldest first, epoch ms. */
+  readonly sendTimes: readonly number[];
+  /** The latest submitted preference-centre or quiz answers; empty when none. */
+  readonly statedAnswers: Readonly<Record<string, string | readonly string[]>>;
   /** Scored engagement signals per UTC day, oldest first. */
   readonly engagement: readonly EngagementDay[];
   /**
@@ -73,6 +83,11 @@ export type ContactFeatures = {
 
 /** One placed order as the book keeps it: time, cents paid and the categories bought. */
 export type OrderEntry = { readonly at: number; readonly cents: number; readonly categories: readonly string[] };
+
+/** Bounds on the per-contact product lists, so the book grows with contacts, not with events. */
+export const RECENT_VIEWS = 20;
+export const RECENT_CARTS = 10;
+export const RECENT_SENDS = 20;
 
 // Per-day tallies are packed into flat number arrays, one record of STRIDE numbers per day,
 // kept sorted by day: one small array per category instead of a Map of objects, and events
@@ -107,6 +122,14 @@ export type ContactTally = {
   /** Category -> packed [day, views, carts, purchases] records, sorted by day. */
   readonly categories: Map<string, number[]>;
   readonly purchasedAt: Map<string, number>;
+  readonly lastQuantity: Map<string, number>;
+  /** Bounded to RECENT_VIEWS / RECENT_CARTS entries, keeping the latest times; null until the first one. */
+  viewedAt: Map<string, number> | null;
+  cartedAt: Map<string, number> | null;
+  /** Latest send times, ascending, bounded to RECENT_SENDS. */
+  sendTimes: readonly number[];
+  /** Latest preference answers and when they were given. */
+  statedAnswers: { readonly at: number; readonly answers: Readonly<Record<string, string | readonly string[]>> } | null;
   /** Packed [day, clicks, humanOpens, siteActions, orders] records, sorted by day. */
   engagement: number[];
 };
@@ -143,6 +166,7 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
     switch (event.type) {
       case "viewed_product":
         countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "views");
+        rememberLatest(tallyOf(book, event.contactId), "viewedAt", event.productId, at, RECENT_VIEWS);
         countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "viewed_category":
@@ -151,6 +175,7 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
         break;
       case "added_to_cart":
         countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "carts");
+        rememberLatest(tallyOf(book, event.contactId), "cartedAt", event.productId, at, RECENT_CARTS);
         countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "started_checkout":
@@ -165,9 +190,18 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
         tally.refundedCents += toCents(event.value);
         break;
       }
-      case "email_sent":
-        tallyOf(book, event.contactId).emailsSent += 1;
+      case "email_sent": {
+        const tally = tallyOf(book, event.contactId);
+        tally.emailsSent += 1;
+        tally.sendTimes = latestTimes(tally.sendTimes, at, RECENT_SENDS);
         break;
+      }
+      case "submitted_preferences": {
+        const tally = tallyOf(book, event.contactId);
+        // The latest answers win, whatever order the events arrive in.
+        if (tally.statedAnswers === null || at >= tally.statedAnswers.at) tally.statedAnswers = { at, answers: event.answers };
+        break;
+      }
       case "email_opened":
         if (event.machineOpen) tallyOf(book, event.contactId).machineOpens += 1;
         else countEngagement(tallyOf(book, event.contactId), at, "humanOpens");
@@ -176,7 +210,7 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
         countEngagement(tallyOf(book, event.contactId), at, "clicks");
         break;
       default:
-        // Bounces, unsubscribes, tickets and preferences feed guardrails, not these features.
+        // Bounces, unsubscribes and tickets feed guardrails, not these features.
         break;
     }
   }
@@ -200,7 +234,13 @@ function addOrder(book: FeatureBook, tally: ContactTally, event: EventOf<"placed
     countIntent(tally, category, at, "purchases");
     addLine(book, tally, item.productId, toCents(item.price), item.quantity);
     const last = tally.purchasedAt.get(item.productId);
-    if (last === undefined || at > last) tally.purchasedAt.set(item.productId, at);
+    if (last === undefined || at > last) {
+      tally.purchasedAt.set(item.productId, at);
+      tally.lastQuantity.set(item.productId, item.quantity);
+    } else if (at === last) {
+      // Two lines for one product in one order (or two orders at one instant) add up.
+      tally.lastQuantity.set(item.productId, (tally.lastQuantity.get(item.productId) ?? 0) + item.quantity);
+    }
     addUnits(book, item.productId, day, item.quantity);
   }
   tally.orders = insertSorted(tally.orders, { at, cents, categories: categorySet(book, [...categories].sort()) }, compareOrders);
@@ -214,6 +254,42 @@ function categorySet(book: FeatureBook, sorted: string[]): readonly string[] {
     book.categorySets.set(key, shared);
   }
   return shared;
+}
+
+/**
+ * Records a product's latest time in a bounded map: when full, the entry with the oldest time
+ * goes, so the map holds the `limit` most recent products whatever order events arrive in.
+ */
+function rememberLatest(tally: ContactTally, key: "viewedAt" | "cartedAt", productId: string, at: number, limit: number): void {
+  const map = tally[key] ?? new Map<string, number>();
+  tally[key] = map;
+  const known = map.get(productId);
+  if (known !== undefined) {
+    if (at > known) map.set(productId, at);
+    return;
+  }
+  if (map.size < limit) {
+    map.set(productId, at);
+    return;
+  }
+  let oldestId: string | null = null;
+  let oldestAt = at;
+  for (const [id, t] of map) {
+    if (t < oldestAt || (t === oldestAt && oldestId !== null && id > oldestId)) {
+      oldestId = id;
+      oldestAt = t;
+    }
+  }
+  if (oldestId === null) return; // older than everything kept
+  map.delete(oldestId);
+  map.set(productId, at);
+}
+
+/** The `limit` latest times, ascending, with `at` added in place. */
+function latestTimes(times: readonly number[], at: number, limit: number): readonly number[] {
+  if (times.length >= limit && at <= (times[0] ?? -Infinity)) return times;
+  const next = insertSorted(times, at, (a, b) => a - b);
+  return next.length > limit ? next.slice(next.length - limit) : next;
 }
 
 const compareOrders = (a: OrderEntry, b: OrderEntry): number =>
@@ -256,6 +332,9 @@ function addLine(book: FeatureBook, tally: ContactTally, productId: string, pric
  */
 const dictionary = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
+const NO_TIMES: ReadonlyMap<string, number> = new Map();
+const NO_ANSWERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze(dictionary<string | readonly string[]>());
+
 const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   orders: 0,
   revenue: 0,
@@ -275,6 +354,11 @@ const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   categoryScores: Object.freeze(dictionary<number>()),
   categoryEvidence: Object.freeze(dictionary<CategoryEvidence>()),
   purchasedAt: Object.freeze(dictionary<number>()),
+  lastQuantity: Object.freeze(dictionary<number>()),
+  viewedAt: NO_TIMES,
+  cartedAt: NO_TIMES,
+  sendTimes: Object.freeze([]),
+  statedAnswers: Object.freeze(dictionary<string | readonly string[]>()),
   engagement: Object.freeze([]),
   machineOpens: 0,
   emailsSent: 0,
@@ -294,6 +378,8 @@ export function featuresOf(book: FeatureBook, contactId: string, now: Date): Con
   const { categoryScores, categoryEvidence } = affinityOf(tally, book.intent, utcDayOf(now.getTime()));
   const purchasedAt = dictionary<number>();
   for (const [productId, at] of tally.purchasedAt) purchasedAt[productId] = at;
+  const lastQuantity = dictionary<number>();
+  for (const [productId, quantity] of tally.lastQuantity) lastQuantity[productId] = quantity;
   const { orders } = tally;
   return {
     orders: orders.length,
@@ -319,6 +405,11 @@ export function featuresOf(book: FeatureBook, contactId: string, now: Date): Con
     categoryScores,
     categoryEvidence,
     purchasedAt,
+    lastQuantity,
+    viewedAt: tally.viewedAt ?? NO_TIMES,
+    cartedAt: tally.cartedAt ?? NO_TIMES,
+    sendTimes: tally.sendTimes,
+    statedAnswers: tally.statedAnswers?.answers ?? NO_ANSWERS,
     engagement: engagementDays(tally.engagement),
     machineOpens: tally.machineOpens,
     emailsSent: tally.emailsSent,
@@ -387,6 +478,11 @@ function tallyOf(book: FeatureBook, contactId: string): ContactTally {
       orders: [],
       categories: new Map(),
       purchasedAt: new Map(),
+      lastQuantity: new Map(),
+      viewedAt: null,
+      cartedAt: null,
+      sendTimes: [],
+      statedAnswers: null,
       engagement: [],
     };
     book.contacts.set(contactId, tally);

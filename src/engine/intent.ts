@@ -98,7 +98,7 @@ export type PriceTertiles = { readonly lower: number; readonly upper: number; re
  * Null when no product qualifies.
  */
 export function catalogPriceTertiles(products: readonly Product[]): PriceTertiles | null {
-  const prices = products.filter((p) => p.active && p.price > 0).map((p) => p.price).sort((a, b) => a - b);
+  const prices = products.flatMap((p) => (p.active && p.price !== null && p.price > 0 ? [p.price] : [])).sort((a, b) => a - b);
   if (prices.length === 0) return null;
   return { lower: quantile(prices, 1 / 3), upper: quantile(prices, 2 / 3), products: prices.length };
 }

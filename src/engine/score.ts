@@ -1,5 +1,5 @@
 import { decided, MAX_REC_SLOTS } from "../domain/index.js";
-import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, SegmentFacts, Settings } from "../domain/index.js";
+import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, RecommendationReport, SegmentFacts, Settings, SlotExposure } from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
 import { fitBtyd, meanRepeatValue, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
 import { calibratedChurn, fitChurnCalibration } from "./btyd/calibrate-churn.js";
@@ -13,14 +13,26 @@ import { clvTierOf, clvTiers, valueOf } from "./value.js";
 import { featuresOf } from "./feature-book.js";
 import type { ContactFeatures, FeatureBook } from "./feature-book.js";
 import { lifecycleOf } from "./lifecycle.js";
-import { pickBestsellers, rankBestsellers } from "./recommend/bestsellers.js";
-import type { Rng } from "./rng.js";
+import { buildRecModel } from "./recommend/build-rec-model.js";
+import type { SlotPick } from "./recommend/candidate.js";
+import { fillSlots } from "./recommend/fill-slots.js";
+import { GENERATORS } from "./recommend/generators.js";
+import { recContactOf } from "./recommend/rec-contact.js";
+import { createRecommendationMonitor } from "./recommend/monitor.js";
+import { compileRules } from "./recommend/rules.js";
+import { createKeyedRng, type Rng } from "./rng.js";
 import { DAY_MS, isoDayOf } from "./utc-day.js";
 import { round2 } from "./round2.js";
 import { plural } from "./plural.js";
 
-/** What score() reads: the cleaned contacts and catalog, and the book the events were folded into. */
-export type ScoreInput = { readonly contacts: readonly Contact[]; readonly products: readonly Product[]; readonly book: FeatureBook };
+/** What score() reads: the cleaned contacts and catalog, the book the events were folded into, and what each contact was last shown. */
+export type ScoreInput = {
+  readonly contacts: readonly Contact[];
+  readonly products: readonly Product[];
+  readonly book: FeatureBook;
+  /** Slot lists written to each contact, oldest first: rotation demotes what their recent sends showed. */
+  readonly slotHistory?: ReadonlyMap<string, readonly SlotExposure[]>;
+};
 
 type Properties = Record<PropertyName, Decided<PropertyValue>>;
 type SlotFields = readonly [Decided<string>, Decided<string>, Decided<string>, Decided<string>, Decided<number | null>];
@@ -36,6 +48,10 @@ export type ScoreNotes = {
   readonly predictions: { readonly source: BtydModel["source"]; readonly confidence: Confidence; readonly why: string; readonly repeatCustomers: number };
   /** Share of email opens judged machine opens (Apple MPP); null when no opens were seen. */
   readonly machineOpenShare: number | null;
+  /** Coverage, diversity, fallbacks and leak counts of the slots written this run. */
+  readonly recommendations: RecommendationReport;
+  /** Which personal model ran (EASE or item-kNN) and why. */
+  readonly personalModel: { readonly kind: "ease" | "item_knn"; readonly items: number; readonly why: string };
 };
 
 /** One Profile per contact, every PROPERTIES value present (null when not applicable), each with its reason. */
@@ -44,22 +60,19 @@ export function score(input: ScoreInput, settings: Settings, now: Date, rng: Rng
 }
 
 /** score(), plus what the run learned about the installation. */
-export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng: Rng): { profiles: Profile[]; notes: ScoreNotes } {
+export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: Rng): { profiles: Profile[]; notes: ScoreNotes } {
   // Installation-level work happens once here, never per contact.
-  const ranking = rankBestsellers(input.book, input.products, settings.recommendations, now);
+  const recModel = buildRecModel(input.book, input.products, settings.recommendations, now);
+  const rules = compileRules(settings.recommendations, now);
+  // The monitor re-checks every written slot with its own rule code: a second line of defence.
+  const monitor = createRecommendationMonitor(input.products, settings.recommendations, now);
+  const categories = new Set(input.products.map((p) => p.category).filter((c) => c !== ""));
+  // One draw from the run's rng seeds every contact's stream; keyed by contact and week, so
+  // exploration picks hold for a week instead of rewriting contacts on every run.
+  const seed = Math.floor(rng() * 2 ** 32);
+  const week = Math.floor(Math.floor(now.getTime() / DAY_MS) / 7);
   const transitions = categoryTransitions(input.book);
   const tertiles = catalogPriceTertiles(input.products);
-  // Most picks are shared decisions (a bestseller nobody bought, an empty slot), so their
-  // display fields are built once; weak keys let per-contact picks be collected.
-  const fieldsByPick = new WeakMap<Decided<Product | null>, SlotFields>();
-  const fieldsOf = (pick: Decided<Product | null>): SlotFields => {
-    let fields = fieldsByPick.get(pick);
-    if (fields === undefined) {
-      fields = slotFields(pick);
-      fieldsByPick.set(pick, fields);
-    }
-    return fields;
-  };
 
   // Predictions need the whole installation: fit first, then tier CLVs against each other.
   // They are made as of the end of today (UTC) from whole order days, so two runs on one day
@@ -135,11 +148,22 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
       tailor_segment: decided(segment.segment.value ?? "", segment.segment.why),
       tailor_segment_why: segment.why,
     };
-    pickBestsellers(ranking, f.purchasedAt).forEach((pick, slot) => {
-      const keys = SLOT_KEYS[slot];
-      if (keys === undefined) return;
-      const [idKey, titleKey, urlKey, imageKey, priceKey] = keys;
-      [properties[idKey], properties[titleKey], properties[urlKey], properties[imageKey], properties[priceKey]] = fieldsOf(pick);
+    const recContact = recContactOf(contact, f, { settings: settings.recommendations, now, categories, slotHistory: input.slotHistory?.get(contact.id) ?? [] });
+    const filled = fillSlots(recContact, recModel, GENERATORS, rules, createKeyedRng(seed, `${contact.id}\u0000${week}`));
+    monitor.observe({
+      contactId: contact.id,
+      slots: filled.map((e) => (e.pick === null ? null : { productId: e.pick.product.id, source: e.pick.source, step: e.pick.step })),
+      purchasedAt: f.purchasedAt,
+      aov: recContact.aov,
+      meanItemPrice: recContact.meanItemPrice,
+    });
+    SLOT_KEYS.forEach(([idKey, titleKey, urlKey, imageKey, priceKey], slot) => {
+      const entry = filled[slot];
+      const slotName = settings.recommendations.slots[slot]?.name;
+      const fields = entry === undefined || slotName === undefined
+        ? UNUSED_SLOT
+        : slotFields(entry.pick, `${slotName}: ${entry.pick === null ? entry.why : entry.pick.why}`);
+      [properties[idKey], properties[titleKey], properties[urlKey], properties[imageKey], properties[priceKey]] = fields;
     });
     return { contactId: contact.id, properties };
   });
@@ -149,6 +173,8 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, _rng:
     notes: {
       predictions: { source: model.source, confidence: model.confidence, why: model.why, repeatCustomers: model.repeatCustomers },
       machineOpenShare: Number.isFinite(opens) ? opens : null,
+      recommendations: monitor.report(),
+      personalModel: { kind: recModel.personal.kind, items: recModel.personal.items, why: recModel.personal.why },
     },
   };
 }
@@ -169,6 +195,7 @@ function siteActionsSince(f: ContactFeatures, now: Date, days: number): number {
 }
 
 const NO_ORDERS = decided(null, "no orders yet");
+const UNUSED_SLOT = slotFields(null, "slot not used: the settings name fewer slots");
 
 /** Order count and first/last order days; revenue and AOV come from valueOf. */
 function orderProperties(f: ContactFeatures): Properties {
@@ -183,14 +210,13 @@ function orderProperties(f: ContactFeatures): Properties {
 }
 
 /** A slot's id, title, url, image and price, each carrying the slot's reason. */
-function slotFields(pick: Decided<Product | null>): SlotFields {
-  const p = pick.value;
-  const { why } = pick;
+function slotFields(pick: SlotPick | null, why: string): SlotFields {
+  const p: Product | null = pick?.product ?? null;
   return [
     decided(p?.id ?? "", why),
     decided(p?.title ?? "", why),
     decided(p?.url ?? "", why),
     decided(p?.imageUrl ?? "", why),
-    decided(p === null ? null : round2(p.price), why),
+    decided(p === null || p.price === null ? null : round2(p.price), why),
   ];
 }

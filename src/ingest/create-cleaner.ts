@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { check, ContactSchema, EventSchema, ProductSchema } from "../domain/index.js";
 import type { CleaningSettings, Contact, Event, IngestReport, Product, Quarantined, Stream } from "../domain/index.js";
+import { chunksSchema, createChunkedRows, type Chunks } from "./chunked-rows.js";
 import { createIdentities, IdentitiesStateSchema, type IdentitiesState } from "./identities.js";
 import { normaliseEmail } from "./normalise-email.js";
 import { createOrderDedupe, OrderDedupeStateSchema, type OrderDedupeState } from "./order-dedupe.js";
@@ -9,18 +10,35 @@ import { createTaxonomy, EMPTY_TAXONOMY, TaxonomyStateSchema, type TaxonomyState
 /** What one page of cleaning gives back: records to store, and what was set aside with its reason. */
 export type CleanResult<T> = { readonly records: T[]; readonly quarantine: Quarantined[] };
 
-/** ingest's memory between pages and runs: identities, order keys and the learned taxonomy. */
-export const CleanStateSchema = z.object({
+/** Version 1 of the state, read once and migrated: it did not remember product ids. */
+const CleanStateV1Schema = z.object({
   version: z.literal(1),
   identities: IdentitiesStateSchema,
   orders: OrderDedupeStateSchema,
   taxonomy: TaxonomyStateSchema,
 });
+
+/** ingest's memory between pages and runs: identities, order keys, the learned taxonomy and the product ids accepted. */
+export const CleanStateSchema = z.object({
+  version: z.literal(2),
+  identities: IdentitiesStateSchema,
+  orders: OrderDedupeStateSchema,
+  taxonomy: TaxonomyStateSchema,
+  products: chunksSchema(z.string()),
+  catalogComplete: z.boolean(),
+});
 export type CleanState = {
-  readonly version: 1;
+  readonly version: 2;
   readonly identities: IdentitiesState;
   readonly orders: OrderDedupeState;
   readonly taxonomy: TaxonomyState;
+  /** Every product id accepted so far. */
+  readonly products: Chunks<string>;
+  /**
+   * Whether `products` holds every product the installation has stored. False after a
+   * migration from version 1 (or unreadable state) until learnCatalog is given the stored ids.
+   */
+  readonly catalogComplete: boolean;
 };
 
 /** One run's cleaning: contacts pages first, then products, then events, all through one cleaner. */
@@ -33,6 +51,10 @@ export type Cleaner = {
    * after every page: unchanged parts are shared, frozen, with the previous snapshot.
    */
   state(): CleanState;
+  /** False when the cleaner may not know every stored product; pass the stored ids to learnCatalog before cleaning events. */
+  readonly catalogComplete: boolean;
+  /** Remembers the ids of products stored before this state knew them, and marks the catalog complete. */
+  learnCatalog(productIds: Iterable<string>): void;
   /**
    * What this run's cleaning did, counted. Per stream, received = accepted + quarantined,
    * plus identitiesMerged for contacts and both ordersDeduped counts for events.
@@ -41,19 +63,37 @@ export type Cleaner = {
 };
 
 const EMPTY_STATE: CleanState = {
-  version: 1,
+  version: 2,
   identities: { people: [], aliases: [] },
   orders: { orderIds: [], recent: [] },
   taxonomy: EMPTY_TAXONOMY,
+  products: [],
+  // Nothing is stored before the first state: every product will pass through a cleaner.
+  catalogComplete: true,
 };
 
-/** Builds a cleaner. state: what a previous cleaner's state() returned (read back from JSON), or null on the first run; invalid state starts fresh. */
-export function createCleaner(settings: CleaningSettings, state: unknown): Cleaner {
+/** The state to start from: the saved one, version 1 migrated, or empty (complete only on a first run, when nothing is stored yet). */
+function stateFrom(state: unknown): CleanState {
   const parsed = CleanStateSchema.safeParse(state);
-  const from = parsed.success ? parsed.data : EMPTY_STATE;
+  if (parsed.success) return parsed.data;
+  const v1 = CleanStateV1Schema.safeParse(state);
+  // Version 1 knew no product ids; the products already stored are learned by learnCatalog.
+  if (v1.success) return { ...v1.data, version: 2, products: [], catalogComplete: false };
+  return state === null || state === undefined ? EMPTY_STATE : { ...EMPTY_STATE, catalogComplete: false };
+}
+
+/**
+ * Builds a cleaner. state: what a previous cleaner's state() returned (read back from JSON),
+ * or null on the first run; version 1 state is migrated and invalid state starts fresh.
+ */
+export function createCleaner(settings: CleaningSettings, state: unknown): Cleaner {
+  const from = stateFrom(state);
   const identities = createIdentities(from.identities);
   const orders = createOrderDedupe(from.orders, settings.orderDedupeWindowMinutes);
   const taxonomy = createTaxonomy(from.taxonomy, settings.categoryAliases);
+  const productIds = createChunkedRows<string>(from.products);
+  const knownProducts = new Set(productIds.rows);
+  let catalogComplete = from.catalogComplete;
 
   const received: Record<Stream, number> = { contacts: 0, products: 0, events: 0 };
   const accepted: Record<Stream, number> = { contacts: 0, products: 0, events: 0 };
@@ -61,6 +101,20 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
   const ordersDeduped = { sameOrderId: 0, sameContents: 0 };
   const categoriesMerged: Record<string, string> = {};
   let identitiesMerged = 0;
+  let unknownProductLines = 0;
+
+  function knowProduct(id: string): void {
+    if (knownProducts.has(id)) return;
+    knownProducts.add(id);
+    productIds.push(id);
+  }
+
+  /**
+   * Whether a product id is one the catalog does not have. Only asked once the installation has
+   * a catalog (a store that sends no products must not lose its views) and the cleaner knows
+   * all of it (state migrated from version 1 would otherwise know only this run's products).
+   */
+  const isUnknownProduct = (id: string): boolean => catalogComplete && knownProducts.size > 0 && !knownProducts.has(id);
 
   function quarantine(into: Quarantined[], stream: Stream, reason: string, raw: unknown): void {
     into.push({ stream, reason, raw });
@@ -118,7 +172,10 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
       }
       // Learn the page as a whole first, so a plural spelling anywhere in it sets the display form.
       taxonomy.learn(records.map((p) => p.category));
-      for (const product of records) product.category = canonical(product.category);
+      for (const product of records) {
+        product.category = canonical(product.category);
+        knowProduct(product.id);
+      }
       accepted.products += records.length;
       return { records, quarantine: quarantined };
     },
@@ -159,12 +216,19 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
             quarantine(quarantined, "events", "category: empty after normalisation", rawOfValid[i]);
             continue;
           }
+        } else if (event.type === "viewed_product" || event.type === "added_to_cart") {
+          if (isUnknownProduct(event.productId)) {
+            quarantine(quarantined, "events", "productId: unknown product", rawOfValid[i]);
+            continue;
+          }
         } else if (event.type === "placed_order") {
           const verdict = orders.judge(event);
           if (verdict !== "new") {
             ordersDeduped[verdict]++;
             continue;
           }
+          // The order stays: its revenue is real even when a line names a product we never saw.
+          for (const item of event.items) if (isUnknownProduct(item.productId)) unknownProductLines++;
         }
         records.push(event);
       }
@@ -173,7 +237,16 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
     },
 
     state() {
-      return { version: 1, identities: identities.state(), orders: orders.state(), taxonomy: taxonomy.state() };
+      return { version: 2, identities: identities.state(), orders: orders.state(), taxonomy: taxonomy.state(), products: productIds.snapshot(), catalogComplete };
+    },
+
+    get catalogComplete() {
+      return catalogComplete;
+    },
+
+    learnCatalog(ids) {
+      for (const id of ids) knowProduct(id);
+      catalogComplete = true;
     },
 
     report() {
@@ -188,6 +261,7 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
         // to count them would make the state grow with events, not contacts and orders.
         eventsRepeated: 0,
         categoriesMerged: { ...categoriesMerged },
+        unknownProductLines,
       };
     },
   };

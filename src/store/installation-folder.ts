@@ -13,10 +13,13 @@ import type {
   PropertyValue,
   Quarantined,
   QuarantineEntry,
+  SlotExposure,
   Stream,
   WrittenValues,
 } from "../domain/index.js";
+import { SLOT_EXPOSURES_KEPT } from "../domain/index.js";
 import { appendDurably, sizeOf, truncateTo } from "./append-durably.js";
+import { keepLatestExposures } from "./keep-latest-exposures.js";
 import { NDJSON_CHUNK, readNdjson, toNdjson } from "./read-ndjson.js";
 import { reviveContact, reviveEvent, reviveProduct, toEventLine } from "./revive-dates.js";
 import { createFrozenStringifier } from "./stringify-frozen.js";
@@ -34,6 +37,9 @@ import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-f
  *   quarantine.ndjson     append-only QuarantineEntry lines, oldest first.
  *   clean-state.<seq>.json  ingest's memory as of commit <seq>.
  *   written.json          last-written values snapshot; written.ndjson is the journal since.
+ *   slot-history.ndjson   append-only [contactId, [[at, productIds], ...]] lines, a contact's
+ *                         lines oldest first; rewritten as one line per contact when it
+ *                         holds more than 2 lines per contact.
  *   profiles.ndjson       replaced whole by saveProfiles.
  *   feed.json             replaced whole by saveFeed.
  *
@@ -58,6 +64,7 @@ const EVENTS = "events.ndjson";
 const QUARANTINE = "quarantine.ndjson";
 const WRITTEN_SNAPSHOT = "written.json";
 const WRITTEN_JOURNAL = "written.ndjson";
+const SLOT_HISTORY = "slot-history.ndjson";
 const PROFILES = "profiles.ndjson";
 const FEED = "feed.json";
 /** Generation files a commit may refer to; anything else of this shape is left over from a crash. */
@@ -79,6 +86,8 @@ const EMPTY_COMMIT: CommitRecord = {
 
 type Keyed = Contact | Product;
 type RecordLog<T extends Keyed> = { byId: Map<string, T>; lines: number };
+/** Arrays, not objects: a million contacts' history parses noticeably faster without the keys. */
+type SlotHistoryLine = readonly [contactId: string, exposures: readonly (readonly [at: number, productIds: readonly string[]])[]];
 type JournalLine = { readonly runId: string; readonly at: string; readonly changes: readonly { contactId: string; set: Readonly<Record<PropertyName, PropertyValue>> }[] };
 
 /** An installation's folder, opened (and recovered) once; every write goes through one queue. */
@@ -96,6 +105,8 @@ export async function openInstallationFolder(folder: string) {
   let written: Map<string, Readonly<Record<PropertyName, PropertyValue>>> | null = null;
   let journalLines = -1;
   let profiles: Map<string, Profile> | null = null;
+  let slotHistory: Map<string, readonly SlotExposure[]> | null = null;
+  let slotHistoryLines = 0;
   let queue: Promise<unknown> = Promise.resolve();
   // Set when a failed write could not be rolled back: the files no longer match `commit`.
   let broken: unknown = null;
@@ -194,6 +205,34 @@ export async function openInstallationFolder(folder: string) {
     }
     profiles = loaded;
     return loaded;
+  }
+
+  async function loadSlotHistory(): Promise<Map<string, readonly SlotExposure[]>> {
+    if (slotHistory !== null) return slotHistory;
+    const loaded = new Map<string, readonly SlotExposure[]>();
+    // Each parsed line has its own copy of every product id string; a catalog's worth of shared
+    // strings instead keeps a million contacts' history to a fraction of the memory.
+    const interned = new Map<string, string>();
+    const intern = (id: string): string => interned.get(id) ?? (interned.set(id, id), id);
+    slotHistoryLines = 0;
+    for await (const chunk of readNdjson(at(SLOT_HISTORY), await sizeOf(at(SLOT_HISTORY)), (raw) => raw as SlotHistoryLine)) {
+      for (const [contactId, exposures] of chunk) {
+        const list = exposures.map(([shownAt, productIds]): SlotExposure => ({ at: shownAt, productIds: productIds.map(intern) }));
+        // A compacted line is already the contact's sorted, bounded list: taken as it is.
+        if (!loaded.has(contactId) && list.length <= SLOT_EXPOSURES_KEPT && list.every((e, i) => i === 0 || (list[i - 1]?.at ?? 0) <= e.at)) loaded.set(contactId, list);
+        else for (const exposure of list) addExposure(loaded, contactId, exposure);
+      }
+      slotHistoryLines += chunk.length;
+    }
+    slotHistory = loaded;
+    return loaded;
+  }
+
+  /** Rewrites the history as one line per contact, holding only the kept exposures. */
+  async function compactSlotHistory(history: Map<string, readonly SlotExposure[]>): Promise<void> {
+    if (slotHistoryLines < MIN_LINES_TO_COMPACT || slotHistoryLines <= 2 * history.size) return;
+    await writeFileAtomic(at(SLOT_HISTORY), slotHistoryText(history));
+    slotHistoryLines = history.size;
   }
 
   return {
@@ -299,6 +338,22 @@ export async function openInstallationFolder(folder: string) {
         journalLines = 0;
       }),
 
+    appendSlotHistory: (entries: readonly { readonly contactId: string; readonly exposure: SlotExposure }[]): Promise<void> =>
+      serially(async () => {
+        if (entries.length === 0) return;
+        const history = await loadSlotHistory();
+        const lines = entries.map(({ contactId, exposure }): SlotHistoryLine => [contactId, [[exposure.at, exposure.productIds]]]);
+        // Durable before it counts: the torn tail of a crash mid-append is trimmed on open.
+        await appendDurably(at(SLOT_HISTORY), toNdjson(lines));
+        // Copied: the caller may reuse its arrays.
+        for (const { contactId, exposure } of entries) addExposure(history, contactId, { at: exposure.at, productIds: [...exposure.productIds] });
+        slotHistoryLines += lines.length;
+        await tidy(() => compactSlotHistory(history));
+      }),
+
+    /** Lists are replaced, never changed in place, so a shallow copy of the map is a stable snapshot. */
+    readSlotHistory: async (): Promise<ReadonlyMap<string, readonly SlotExposure[]>> => new Map(await serially(loadSlotHistory)),
+
     saveProfiles: (list: readonly Profile[]): Promise<void> =>
       serially(async () => {
         await writeFileAtomic(at(PROFILES), slices(list));
@@ -333,6 +388,7 @@ async function recover(folder: string): Promise<CommitRecord> {
     await truncateTo(join(folder, file), commit.bytes[file] ?? 0);
   }
   await trimTornLine(join(folder, WRITTEN_JOURNAL));
+  await trimTornLine(join(folder, SLOT_HISTORY));
   const live = new Set([commit.contactsFile, commit.productsFile, commit.cleanStateFile]);
   for (const name of await readdir(folder)) {
     if ((GENERATED.test(name) && !live.has(name)) || name.endsWith(".tmp")) await unlink(join(folder, name)).catch(ignoreMissing);
@@ -419,6 +475,24 @@ function addRecords<T extends Keyed>(log: RecordLog<T>, records: readonly T[]): 
 
 function applyWritten(values: Map<string, Readonly<Record<PropertyName, PropertyValue>>>, changes: JournalLine["changes"]): void {
   for (const { contactId, set } of changes) values.set(contactId, { ...values.get(contactId), ...set });
+}
+
+function addExposure(history: Map<string, readonly SlotExposure[]>, contactId: string, exposure: SlotExposure): void {
+  history.set(contactId, keepLatestExposures(history.get(contactId) ?? [], exposure));
+}
+
+function* slotHistoryText(history: ReadonlyMap<string, readonly SlotExposure[]>): Iterable<string> {
+  let text = "";
+  for (const [contactId, list] of history) {
+    const line: SlotHistoryLine = [contactId, list.map((e) => [e.at, e.productIds])];
+    text += JSON.stringify(line) + "\n";
+    // Written in pieces of about 1 MB, so a million contacts never become one giant string.
+    if (text.length > 1 << 20) {
+      yield text;
+      text = "";
+    }
+  }
+  if (text !== "") yield text;
 }
 
 function* slices(list: readonly Profile[]): Iterable<string> {

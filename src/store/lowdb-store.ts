@@ -82,6 +82,9 @@ export async function createLowdbStore(dir: string): Promise<Store> {
     lastWritten: async (installationId) => (await folderOf(installationId)).lastWritten(),
     checkpointPush: async (installationId, runId, written, refused) => { await (await folderOf(installationId)).checkpointPush(runId, written, refused); },
 
+    appendSlotHistory: async (installationId, entries) => { await (await folderOf(installationId)).appendSlotHistory(entries); },
+    readSlotHistory: async (installationId) => (await folderOf(installationId)).readSlotHistory(),
+
     saveProfiles: async (installationId, profiles) => { await (await folderOf(installationId)).saveProfiles(profiles); },
     getProfile: async (installationId, contactId) => (await folderOf(installationId)).getProfile(contactId),
     async *readProfiles(installationId) {

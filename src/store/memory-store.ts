@@ -12,9 +12,11 @@ import type {
   PropertyValue,
   QuarantineEntry,
   RunSummary,
+  SlotExposure,
   Stream,
   Store,
 } from "../domain/index.js";
+import { keepLatestExposures } from "./keep-latest-exposures.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { NDJSON_CHUNK } from "./read-ndjson.js";
 
@@ -31,6 +33,7 @@ type Space = {
   written: Map<string, Readonly<Record<PropertyName, PropertyValue>>>;
   profiles: Map<string, Profile>;
   feed: Feed | null;
+  slotHistory: Map<string, readonly SlotExposure[]>;
 };
 
 /** A Store in Maps, for tests and dry runs: same behaviour as the lowdb store, nothing on disk. */
@@ -53,6 +56,7 @@ export function createMemoryStore(): Store {
         written: new Map(),
         profiles: new Map(),
         feed: null,
+        slotHistory: new Map(),
       };
       spaces.set(installationId, space);
     }
@@ -103,6 +107,17 @@ export function createMemoryStore(): Store {
       for (const q of refused) space.quarantine.push({ ...q, runId, at });
       return Promise.resolve();
     },
+
+    appendSlotHistory(installationId, entries) {
+      const history = spaceOf(installationId).slotHistory;
+      for (const { contactId, exposure } of entries) {
+        // Copied, as if it went through JSON: the caller may reuse its arrays.
+        history.set(contactId, keepLatestExposures(history.get(contactId) ?? [], { at: exposure.at, productIds: [...exposure.productIds] }));
+      }
+      return Promise.resolve();
+    },
+    // Lists are replaced, never changed in place, so a shallow copy of the map is a stable snapshot.
+    readSlotHistory: (installationId) => Promise.resolve(new Map(spaceOf(installationId).slotHistory)),
 
     saveProfiles(installationId, profiles) {
       spaceOf(installationId).profiles = new Map(profiles.map((p) => [p.contactId, p]));

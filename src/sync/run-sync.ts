@@ -1,7 +1,10 @@
-import type { Connector, Contact, Installation, Page, PropertyChange, Quarantined, RunSummary, Settings, Store, Stream } from "../domain/index.js";
-import { emptyIngestReport, PROPERTIES, STREAMS } from "../domain/index.js";
+import type {
+  Connector, Contact, Installation, Page, Profile, PropertyChange, Quarantined, RecommendationReport, RunSummary, Settings, SlotExposure, Store, Stream,
+} from "../domain/index.js";
+import { emptyIngestReport, MAX_REC_SLOTS, PROPERTIES, STREAMS } from "../domain/index.js";
 import { buildFeed } from "../engine/build-feed.js";
 import { addEvents, createFeatureBook } from "../engine/feature-book.js";
+import { recommendationAlerts } from "../engine/recommend/monitor.js";
 import { createRng } from "../engine/rng.js";
 import { scoreRun } from "../engine/score.js";
 import { createCleaner, type Cleaner } from "../ingest/create-cleaner.js";
@@ -45,12 +48,18 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
   try {
     if (!dryRun) await defineMissingProperties(connector, store, installation);
     const cleaner = createCleaner(settings.cleaning, await store.getCleanState(installationId));
+    // State from before the cleaner remembered product ids: teach it the stored catalog once.
+    if (!cleaner.catalogComplete) cleaner.learnCatalog((await collect(store.readProducts(installationId))).map((p) => p.id));
     const warnings = await pullAll(connector, store, cleaner, installationId, runId, progress);
     const ingest = cleaner.report();
 
     const { profiles, contacts, products, notes } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
     const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
-    const pushed = dryRun ? { written: 0, failures: 0, calls: 0 } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
+    const pushed = dryRun ? { written: 0, failures: 0, calls: 0, slotsShown: [] } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
+    if (pushed.slotsShown.length > 0) await store.appendSlotHistory(installationId, exposuresOf(profiles, pushed.slotsShown, startedAt));
+
+    const { recommendations } = notes;
+    const alerts = recommendationAlerts(recommendations, await previousReport(store, installationId, runId));
 
     const feed = buildFeed(products, startedAt);
     if (!dryRun) await connector.publishFeed(feed);
@@ -70,9 +79,11 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
       writeFailures: pushed.failures,
       writeCalls: pushed.calls,
       durationMs: deps.now().getTime() - startedAt.getTime(),
-      warnings,
+      warnings: [...warnings, ...alerts],
       model: notes.predictions,
       machineOpenShare: notes.machineOpenShare,
+      recommendations,
+      alerts,
     };
     await store.saveRun(summary);
     return { summary, changes };
@@ -138,6 +149,7 @@ function cleanPage(cleaner: Cleaner, stream: Stream, page: Page) {
 async function scoreAll(store: Store, installationId: string, settings: Settings, now: Date, seed: number, progress: (p: SyncProgress) => void) {
   const products = await collect(store.readProducts(installationId));
   const contactList = await collect(store.readContacts(installationId));
+  const slotHistory = await store.readSlotHistory(installationId);
   const book = createFeatureBook(products, settings);
   let folded = 0;
   for await (const events of store.readEvents(installationId)) {
@@ -145,14 +157,18 @@ async function scoreAll(store: Store, installationId: string, settings: Settings
     folded += events.length;
     progress({ phase: "score", label: "events", done: folded, total: null });
   }
-  const { profiles, notes } = scoreRun({ contacts: contactList, products, book }, settings, now, createRng(seed));
+  const { profiles, notes } = scoreRun({ contacts: contactList, products, book, slotHistory }, settings, now, createRng(seed));
   progress({ phase: "score", label: "contacts", done: profiles.length, total: profiles.length });
   const contacts = new Map<string, Contact>(contactList.map((c) => [c.id, c]));
   return { profiles, contacts, products, notes };
 }
 
-/** Each batch is checkpointed before the next is sent, so a crash never loses or repeats a write. */
+/**
+ * Each batch is checkpointed before the next is sent, so a crash never loses or repeats a write.
+ * Also returns the contacts the ESP accepted new slot products for: their slots were just shown.
+ */
 async function pushAll(connector: Connector, store: Store, installationId: string, runId: string, changes: readonly PropertyChange[], settings: Settings, progress: (p: SyncProgress) => void) {
+  const slotsShown: string[] = [];
   let written = 0;
   let failures = 0;
   let calls = 0;
@@ -168,12 +184,33 @@ async function pushAll(connector: Connector, store: Store, installationId: strin
       return f === undefined || f.retryable ? [] : [{ stream: "push" as const, reason: `push: ${f.reason}`, raw: c }];
     });
     await store.checkpointPush(installationId, runId, accepted, refused);
+    for (const c of accepted) if (SLOT_ID_PROPERTIES.some((name) => Object.hasOwn(c.set, name))) slotsShown.push(c.contactId);
     written += report.written;
     failures += report.failed.length;
     done += batch.length;
     progress({ phase: "push", label: "contacts", done, total: changes.length });
   }
-  return { written, failures, calls };
+  return { written, failures, calls, slotsShown };
+}
+
+const SLOT_ID_PROPERTIES = Array.from({ length: MAX_REC_SLOTS }, (_, i) => `tailor_rec_${i + 1}`);
+
+/** What each contact's slots now hold (every filled slot, not just the changed ones), stamped with the run's start. */
+function exposuresOf(profiles: readonly Profile[], contactIds: readonly string[], startedAt: Date): { contactId: string; exposure: SlotExposure }[] {
+  const byId = new Map(profiles.map((p) => [p.contactId, p]));
+  return contactIds.flatMap((contactId) => {
+    const profile = byId.get(contactId);
+    if (profile === undefined) return [];
+    const productIds = SLOT_ID_PROPERTIES.map((name) => profile.properties[name]?.value).filter((v): v is string => typeof v === "string" && v !== "");
+    return [{ contactId, exposure: { at: startedAt.getTime(), productIds } }];
+  });
+}
+
+/** The report of the latest earlier successful run that has one, for the coverage-drop alert. */
+async function previousReport(store: Store, installationId: string, runId: string): Promise<RecommendationReport | null> {
+  // Runs are listed newest first; a handful is plenty to skip failed or older-version runs.
+  const runs = await store.listRuns(installationId, 20);
+  return runs.find((r) => r.runId !== runId && r.status === "succeeded" && r.recommendations !== undefined)?.recommendations ?? null;
 }
 
 async function collect<T>(chunks: AsyncIterable<readonly T[]>): Promise<T[]> {

@@ -63,14 +63,17 @@ describe("runSync", () => {
     const { summary } = await runSync(deps(connector, store), ID);
     expect(summary.ingest.received.events).toBe(2);
     const changes = connector.pushes.flat();
-    expect(changes.map((c) => c.contactId)).toEqual(["c0"]);
-    expect(changes[0]?.set).toMatchObject({ tailor_top_category: "home > candles" });
-    // Views move intent and engagement only: nothing about orders, predictions or slots is rewritten.
-    const untouched = ["tailor_lifecycle", "tailor_orders", "tailor_revenue", "tailor_p_alive", "tailor_clv_12m", "tailor_segment", "tailor_rec_1", "tailor_rec_2", "tailor_rec_3"];
-    expect(Object.keys(changes[0]?.set ?? {}).filter((k) => untouched.includes(k))).toEqual([]);
+    const c0 = changes.find((c) => c.contactId === "c0");
+    expect(c0?.set).toMatchObject({ tailor_top_category: "home > candles" });
+    // Views move intent, engagement and (through co-views) recommendations only: nothing about orders or predictions is rewritten.
+    const untouched = ["tailor_lifecycle", "tailor_orders", "tailor_revenue", "tailor_p_alive", "tailor_clv_12m", "tailor_segment"];
+    expect(changes.flatMap((c) => Object.keys(c.set)).filter((k) => untouched.includes(k))).toEqual([]);
+    // Other contacts change only where the co-view graph moved their slots.
+    const others = changes.filter((c) => c.contactId !== "c0");
+    expect(others.flatMap((c) => Object.keys(c.set)).filter((k) => !k.startsWith("tailor_rec_"))).toEqual([]);
   });
 
-  it("rewrites every contact's slots when the bestseller ranking changes, and only the slot properties", async () => {
+  it("rewrites other contacts' slots when the bestseller ranking changes, and only the slot properties", async () => {
     const shop = smallShop(120, NOW);
     const connector = createScriptedConnector(shop);
     await runSync(deps(connector, store), ID);
@@ -79,10 +82,10 @@ describe("runSync", () => {
     for (let k = 0; k < 40; k++) shop.events.push({ id: `bulk-${k}`, type: "placed_order", contactId: "c1", orderId: `bulk-${k}`, at, value: 15, items: [{ productId: "p5", quantity: 1, price: 15 }] });
     await runSync(deps(connector, store), ID);
     const changed = connector.pushes.flat();
-    expect(changed.length).toBeGreaterThan(40);
     const others = changed.filter((c) => c.contactId !== "c1");
+    // p5 jumps to the top seller: contacts not yet shown it get it in their bestseller slot.
+    expect(others.filter((c) => Object.values(c.set).includes("p5")).length).toBeGreaterThan(10);
     // Other contacts' own history did not change: their slots (and the refitted predictions) may, their facts may not.
-    expect(others.filter((c) => Object.keys(c.set).some((k) => k.startsWith("tailor_rec_"))).length).toBeGreaterThan(40);
     const facts = ["tailor_lifecycle", "tailor_orders", "tailor_revenue", "tailor_aov", "tailor_top_category", "tailor_first_order_date", "tailor_last_order_date"];
     expect(others.flatMap((c) => Object.keys(c.set)).filter((k) => facts.includes(k))).toEqual([]);
   });

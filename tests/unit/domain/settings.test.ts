@@ -6,7 +6,8 @@ describe("settings", () => {
     const s = defaultSettings();
     expect(s.lifecycle).toEqual({ newCustomerDays: 30, activeDays: 90, lapsingDays: 180 });
     expect(s.sync.batchSize).toBe(100);
-    expect(s.recommendations.slots).toBe(3);
+    expect(s.recommendations.slots.map((slot) => slot.source)).toEqual(["personal", "complementary", "trending", "new_arrivals", "bestsellers"]);
+    expect(s.recommendations.priceBand).toBe(0.3);
   });
 
   it("keeps saved values and fills new fields with defaults", () => {
@@ -26,7 +27,10 @@ describe("settings", () => {
 
   it.each([
     [{ lifecycle: { activeDays: 200 } }, "thresholds must satisfy"],
-    [{ recommendations: { slots: 7 } }, "recommendations.slots"],
+    [{ recommendations: { slots: [{ name: "one", source: "personal" }] } }, "recommendations.slots"],
+    [{ recommendations: { slots: Array.from({ length: 7 }, (_, i) => ({ name: `s${i}`, source: "bestsellers" })) } }, "recommendations.slots"],
+    [{ recommendations: { slots: [1, 2, 3].map((i) => ({ name: `s${i}`, source: "cheapest" })) } }, "recommendations.slots.0.source"],
+    [{ recommendations: { seasonal: [{ category: "Christmas", from: "12-32", to: "01-06" }] } }, "must be MM-DD"],
     [{ sync: { batchSize: 0 } }, "sync.batchSize"],
   ])("rejects %j", (input, message) => {
     const result = SettingsSchema.safeParse(input);

@@ -51,6 +51,7 @@ describe("featuresOf", () => {
       margin: 0, costedRevenue: 0, itemRevenue: 0,
       itemPrices: { units: 0, total: 0, min: null, max: null },
       categoryScores: {}, categoryEvidence: {}, purchasedAt: {}, engagement: [], machineOpens: 0, emailsSent: 0,
+      lastQuantity: {}, viewedAt: new Map(), cartedAt: new Map(), sendTimes: [], statedAnswers: {},
     });
   });
 

@@ -21,7 +21,9 @@ const events: Event[] = [
   order("other", daysAgo(2), 90, [item("shoe", 4), item("gone", 9)]),
 ];
 const contacts = ["buyer", "browser", "lead"].map(contact);
-const settings = settingsWith({ recommendations: { slots: 3 } });
+// Three bestseller slots with no fallbacks and no exploration: the slot tests below pin the wiring, not the sources.
+const bestsellerSlot = (name: string) => ({ name, source: "bestsellers" as const, within: "any" as const, fallbacks: [] });
+const settings = settingsWith({ recommendations: { slots: [bestsellerSlot("First"), bestsellerSlot("Second"), bestsellerSlot("Third")], explorationShare: 0 } });
 
 const run = (seed = 1, now = NOW) => {
   const book = createFeatureBook(products, settings);
@@ -87,6 +89,26 @@ describe("score", () => {
     expect([v.tailor_rec_1, v.tailor_rec_1_title, v.tailor_rec_1_url, v.tailor_rec_1_image, v.tailor_rec_1_price, v.tailor_rec_2])
       .toEqual(["", "", "", "", null, ""]);
     expect([valuesOf("browser").tailor_rec_1, valuesOf("browser").tailor_rec_1_price, valuesOf("browser").tailor_rec_2]).toEqual(["shoe", 90, "sock"]);
+  });
+
+  it("gives each slot's values the slot's name and the pick's reason", () => {
+    const browser = run().find((p) => p.contactId === "browser")!;
+    expect(browser.properties.tailor_rec_1?.why).toBe("First: bestseller: 4 sold in the last 90 days");
+    expect(browser.properties.tailor_rec_2_title?.why).toMatch(/^Second: bestseller: 3 sold/);
+    const buyer = run().find((p) => p.contactId === "buyer")!;
+    expect(buyer.properties.tailor_rec_1?.why).toMatch(/^First: no product passes the rules in bestsellers/);
+  });
+
+  it("fills the default five slots from their sources for a browsing contact", () => {
+    const defaults = settingsWith({});
+    const book = createFeatureBook(products, defaults);
+    addEvents(book, events);
+    const browser = score({ contacts, products, book }, defaults, NOW, createRng(1)).find((p) => p.contactId === "browser")!;
+    const ids = [1, 2, 3, 4, 5].map((n) => browser.properties[`tailor_rec_${n}`]?.value);
+    const filled = ids.filter((id) => id !== "");
+    expect(new Set(filled).size).toBe(filled.length);
+    expect(filled.length).toBeGreaterThanOrEqual(2);
+    expect(browser.properties.tailor_rec_6?.why).toBe("slot not used: the settings name fewer slots");
   });
 
   it("writes empty values past the configured slots", () => {

@@ -46,11 +46,14 @@ describe("createCleaner: schema validation", () => {
     });
   });
 
-  it("quarantines a product without a price", () => {
-    const raw = { id: "p1", title: "Cap" };
-    expect(createCleaner(settings(), null).products([raw]).quarantine).toEqual([
-      { stream: "products", reason: "price: Invalid input: expected number, received undefined", raw },
-    ]);
+  it("accepts a product without a price, its price null (the run report counts it)", () => {
+    const { records, quarantine } = createCleaner(settings(), null).products([{ id: "p1", title: "Cap" }]);
+    expect([records.map((p) => [p.id, p.price]), quarantine]).toEqual([[["p1", null]], []]);
+  });
+
+  it("quarantines a product with a negative price", () => {
+    const raw = { id: "p1", title: "Cap", price: -1 };
+    expect(createCleaner(settings(), null).products([raw]).quarantine.map((q) => q.reason)).toEqual(["price: Too small: expected number to be >=0"]);
   });
 
   it("quarantines an event of an unknown type", () => {
@@ -297,6 +300,7 @@ describe("createCleaner: state", () => {
       ordersDeduped: { sameOrderId: 0, sameContents: 0 },
       eventsRepeated: 0,
       categoriesMerged: {},
+      unknownProductLines: 0,
     });
   });
 
@@ -309,5 +313,104 @@ describe("createCleaner: state", () => {
     cleaner.events([order("e2", "c1", "o2", "2024-02-01T11:00:00Z")]);
     cleaner.state();
     expect(JSON.stringify(snapshot)).toBe(before);
+  });
+});
+
+describe("createCleaner: unknown products", () => {
+  const viewOf = (id: string, productId: string) => ({ ...view(id, "c1"), productId });
+  const cartOf = (id: string, productId: string) => ({ id, type: "added_to_cart", contactId: "c1", at: "2024-02-01T10:00:00Z", productId });
+  const orderOf = (id: string, productIds: string[]) => ({
+    ...order(id, "c1", `o-${id}`, "2024-02-01T10:00:00Z"),
+    items: productIds.map((productId) => ({ productId, quantity: 1, price: 10 })),
+  });
+  /** A cleaner that knows contacts c1..c3 and the products p1, p2. */
+  const withCatalog = (state: unknown = null): Cleaner => {
+    const cleaner = withContacts(state);
+    cleaner.products([product("p1", "shoes"), product("p2", "shoes")]);
+    return cleaner;
+  };
+  const v1State = (cleaner: Cleaner): unknown => {
+    const { products: _p, catalogComplete: _c, ...rest } = roundTrip(cleaner) as Record<string, unknown>;
+    return { ...rest, version: 1 };
+  };
+
+  it("quarantines views and cart adds of a product the catalog does not have, counted by reason", () => {
+    const cleaner = withCatalog();
+    const raw = [viewOf("e1", "p404"), cartOf("e2", "p404"), viewOf("e3", "p1"), cartOf("e4", "p2")];
+    const { records, quarantine } = cleaner.events(raw);
+    expect({
+      kept: records.map((e) => e.id),
+      quarantined: quarantine,
+      byReason: cleaner.report().quarantinedByReason,
+    }).toEqual({
+      kept: ["e3", "e4"],
+      quarantined: [{ stream: "events", reason: "productId: unknown product", raw: raw[0] }, { stream: "events", reason: "productId: unknown product", raw: raw[1] }],
+      byReason: { "productId: unknown product": 2 },
+    });
+  });
+
+  it("keeps every view when the installation has no catalog", () => {
+    expect(withContacts().events([viewOf("e1", "p404"), cartOf("e2", "p9")]).records.map((e) => e.id)).toEqual(["e1", "e2"]);
+  });
+
+  it("knows the products accepted in an earlier run", () => {
+    const next = createCleaner(settings(), roundTrip(withCatalog()));
+    expect(next.events([viewOf("e1", "p2"), viewOf("e2", "p3")]).records.map((e) => e.id)).toEqual(["e1"]);
+  });
+
+  it("does not learn a product from a page that quarantined it", () => {
+    const cleaner = withCatalog();
+    cleaner.products([{ id: "p3", title: "" }]);
+    expect(cleaner.events([viewOf("e1", "p3")]).quarantine.map((q) => q.reason)).toEqual(["productId: unknown product"]);
+  });
+
+  it("keeps an order with unknown product lines and counts the lines", () => {
+    const cleaner = withCatalog();
+    const { records } = cleaner.events([orderOf("e1", ["p1", "p404", "p405"]), orderOf("e2", ["p2"])]);
+    expect([records.map((e) => e.id), cleaner.report().unknownProductLines, cleaner.report().quarantinedByReason]).toEqual([["e1", "e2"], 2, {}]);
+  });
+
+  it("counts the unknown lines of a re-sent order once", () => {
+    const cleaner = withCatalog();
+    cleaner.events([orderOf("e1", ["p404"]), orderOf("e1", ["p404"])]);
+    expect(cleaner.report().unknownProductLines).toBe(1);
+  });
+
+  it("counts no unknown lines for a store without a catalog", () => {
+    const cleaner = withContacts();
+    cleaner.events([orderOf("e1", ["p404"])]);
+    expect(cleaner.report().unknownProductLines).toBe(0);
+  });
+
+  it("migrates version 1 state: identities kept, no product known, the check off until the stored catalog is learned", () => {
+    const migrated = createCleaner(settings(), v1State(withCatalog()));
+    // A new product arrives; the products stored before the migration are not known yet.
+    migrated.products([product("p9", "shoes")]);
+    const before = migrated.events([viewOf("e1", "p1")]);
+    migrated.learnCatalog(["p1", "p2"]);
+    const after = migrated.events([viewOf("e2", "p2"), viewOf("e3", "p404")]);
+    expect({
+      complete: migrated.catalogComplete,
+      before: before.records.map((e) => [e.id, e.contactId]),
+      after: after.records.map((e) => e.id),
+      state: { version: migrated.state().version, products: migrated.state().products.flat() },
+    }).toEqual({ complete: true, before: [["e1", "c1"]], after: ["e2"], state: { version: 2, products: ["p9", "p1", "p2"] } });
+  });
+
+  it.each([
+    ["a first run", null, true],
+    ["version 1 state", "v1", false],
+    ["unreadable state", { version: 99 }, false],
+    ["saved version 2 state", "v2", true],
+  ])("knows whether its catalog is complete after %s", (_case, state, complete) => {
+    const from = state === "v1" ? v1State(withCatalog()) : state === "v2" ? roundTrip(withCatalog()) : state;
+    expect(createCleaner(settings(), from).catalogComplete).toBe(complete);
+  });
+
+  it("keeps the catalog's completeness across runs once learned", () => {
+    const migrated = createCleaner(settings(), v1State(withContacts()));
+    migrated.learnCatalog(["p1"]);
+    const next = createCleaner(settings(), roundTrip(migrated));
+    expect([next.catalogComplete, next.events([viewOf("e1", "p404")]).quarantine.length]).toEqual([true, 1]);
   });
 });

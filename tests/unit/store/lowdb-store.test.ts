@@ -79,6 +79,18 @@ describe("lowdb store after a crash", () => {
     await again.checkpointPush("shop", "r1", [{ contactId: "c3", espId: "3", set: { tailor_orders: 3 } }], []);
     expect(Object.fromEntries(await (await reopen(again)).lastWritten("shop"))).toEqual({ c1: { tailor_orders: 1 }, c3: { tailor_orders: 3 } });
   });
+
+  it("keeps every appended exposure when the slot history's last line is torn", async () => {
+    const store = await makeStore();
+    await store.appendSlotHistory("shop", [{ contactId: "c1", exposure: { at: 1, productIds: ["p1"] } }]);
+    appendFileSync(join(dirOf.get(store)!, "shop", "slot-history.ndjson"), '["c2",[[2,["p');
+    const again = await reopen(store);
+    await again.appendSlotHistory("shop", [{ contactId: "c3", exposure: { at: 3, productIds: ["p3"] } }]);
+    expect(Object.fromEntries(await (await reopen(again)).readSlotHistory("shop"))).toEqual({
+      c1: [{ at: 1, productIds: ["p1"] }],
+      c3: [{ at: 3, productIds: ["p3"] }],
+    });
+  });
 });
 
 describe("lowdb store on disk", () => {
@@ -121,12 +133,26 @@ describe("lowdb store on disk", () => {
     expect({ journal: readFileSync(join(folder, "written.ndjson"), "utf8"), snapshot: JSON.parse(readFileSync(join(folder, "written.json"), "utf8")) as unknown }).toEqual({ journal: "", snapshot: [["c1", { tailor_orders: 1 }]] });
   });
 
+  it("appends slot exposures as lines, and rewrites them as one line per contact once they pass 2 per contact", async () => {
+    const store = await makeStore();
+    const file = join(dirOf.get(store)!, "shop", "slot-history.ndjson");
+    const lines = () => readFileSync(file, "utf8").trim().split("\n").length;
+    const push = (at: number) => store.appendSlotHistory("shop", Array.from({ length: 100 }, (_, i) => ({ contactId: `c${i}`, exposure: { at, productIds: [`p${at}`] } })));
+    // 100 contacts: below 1,000 lines the log is left alone; the 10th push makes 1,000 lines for 100 contacts.
+    for (let at = 1; at <= 9; at++) await push(at);
+    const before = lines();
+    await push(10);
+    await push(11);
+    const kept = (await (await reopen(store)).readSlotHistory("shop")).get("c7")?.map((e) => e.at);
+    expect({ before, after: lines(), kept }).toEqual({ before: 900, after: 200, kept: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+  });
+
   it("fills defaults for settings fields missing from an older save", async () => {
     const store = await makeStore();
     const dir = dirOf.get(store)!;
     writeFileSync(join(dir, "tailor.json"), JSON.stringify({ installations: [], settings: [{ installationId: "shop", settings: { sync: { intervalMinutes: 30 } } }], runs: [] }));
     const settings = await (await reopen(store)).getSettings("shop");
-    expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots]).toEqual([30, 100, 3]);
+    expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots.length]).toEqual([30, 100, 5]);
   });
 
   it("revives product createdAt as a Date", async () => {

@@ -243,6 +243,57 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       });
     });
 
+    describe("slot history", () => {
+      const shown = (at: number, ...productIds: string[]) => ({ at, productIds });
+      const entry = (contactId: string, at: number, ...productIds: string[]) => ({ contactId, exposure: shown(at, ...productIds) });
+
+      it("is empty before anything was appended", async () => {
+        const { store } = await fresh();
+        expect((await store.readSlotHistory("shop")).size).toBe(0);
+      });
+
+      it("returns each contact's exposures oldest first after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.appendSlotHistory("shop", [entry("c1", 200, "a", "b"), entry("c2", 200, "c")]);
+        await store.appendSlotHistory("shop", [entry("c1", 100, "d")]);
+        expect(Object.fromEntries(await (await later()).readSlotHistory("shop"))).toEqual({
+          c1: [shown(100, "d"), shown(200, "a", "b")],
+          c2: [shown(200, "c")],
+        });
+      });
+
+      it("keeps the newest 10 exposures per contact, whatever order they were appended in", async () => {
+        const { store, later } = await fresh();
+        const times = [5, 12, 1, 9, 3, 11, 7, 2, 10, 4, 8, 6];
+        for (const t of times) await store.appendSlotHistory("shop", [entry("c1", t, `p${t}`)]);
+        const kept = (await (await later()).readSlotHistory("shop")).get("c1") ?? [];
+        expect(kept.map((e) => e.at)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      });
+
+      it("keeps the later of two appends with the same time", async () => {
+        const { store, later } = await fresh();
+        for (let i = 0; i < 11; i++) await store.appendSlotHistory("shop", [entry("c1", 100, `p${i}`)]);
+        const kept = (await (await later()).readSlotHistory("shop")).get("c1") ?? [];
+        expect(kept.map((e) => e.productIds[0])).toEqual(["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10"]);
+      });
+
+      it("keeps each installation's history apart", async () => {
+        const { store } = await fresh();
+        await store.appendSlotHistory("a", [entry("c1", 100, "p1")]);
+        expect((await store.readSlotHistory("b")).size).toBe(0);
+      });
+
+      it("does not change a map it already returned, nor keep the caller's arrays", async () => {
+        const { store } = await fresh();
+        const ids = ["p1"];
+        await store.appendSlotHistory("shop", [{ contactId: "c1", exposure: { at: 100, productIds: ids } }]);
+        const before = await store.readSlotHistory("shop");
+        ids.push("p2");
+        await store.appendSlotHistory("shop", [entry("c1", 200, "p3"), entry("c2", 200, "p4")]);
+        expect([Object.fromEntries(before), (await store.readSlotHistory("shop")).get("c1")?.[0]]).toEqual([{ c1: [shown(100, "p1")] }, shown(100, "p1")]);
+      });
+    });
+
     describe("runs", () => {
       it("lists runs newest first, up to the limit", async () => {
         const { store, later } = await fresh();
