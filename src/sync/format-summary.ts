@@ -1,4 +1,4 @@
-import type { RunSummary } from "../domain/index.js";
+import type { RecommendationReport, RunSummary } from "../domain/index.js";
 
 const n = (value: number): string => value.toLocaleString("en-US");
 
@@ -19,6 +19,7 @@ export function formatSummary(s: RunSummary): string {
   ];
   if (s.model !== undefined) lines.push(`  predictions     ${s.model.confidence} confidence: ${s.model.why}`);
   if (s.machineOpenShare !== undefined && s.machineOpenShare !== null) lines.push(`  machine opens   ${(s.machineOpenShare * 100).toFixed(1)} % of opens (Apple MPP pre-fetch), not counted as engagement`);
+  if (s.recommendations !== undefined) lines.push(...formatRecommendations(s.recommendations));
   for (const w of s.warnings) lines.push(`  warning         ${w}`);
   if (s.error !== undefined) lines.push(`  error           ${s.error}`);
   return lines.join("\n");
@@ -28,4 +29,17 @@ function formatCounts(counts: Readonly<Record<string, number>>): string {
   const entries = Object.entries(counts).sort((a, b) => b[1] - a[1]);
   if (entries.length === 0) return "";
   return "\n" + entries.map(([reason, count]) => `                    ${n(count).padStart(7)}  ${reason}`).join("\n");
+}
+
+const pct = (share: number | null): string => (share === null ? "n/a" : `${(share * 100).toFixed(1)} %`);
+
+/** Slot health: how much of the catalog is shown, how varied, how often a fallback filled in, and leaks (which must be 0). */
+function formatRecommendations(r: RecommendationReport): string[] {
+  const leaks = Object.values(r.leaks).reduce((a, b) => a + b, 0);
+  const sources = Object.entries(r.bySource).sort((a, b) => b[1] - a[1]).map(([source, count]) => `${source} ${n(count)}`).join(", ");
+  return [
+    `  slots           ${n(r.slotsFilled)} filled, ${n(r.slotsEmpty)} empty; coverage ${pct(r.coverage)} of ${n(r.productsEligible)} eligible products, diversity ${pct(r.diversity)}, fallback ${pct(r.fallbackShare)}, exploration ${pct(r.explorationShare)}`,
+    `  slot sources    ${sources === "" ? "none" : sources}`,
+    `  slot leaks      ${leaks === 0 ? "0 (every slot re-checked against the rules)" : `${n(leaks)}: ${Object.entries(r.leaks).filter(([, c]) => c > 0).map(([k, c]) => `${k} ${n(c)}`).join(", ")}`}`,
+  ];
 }

@@ -30,6 +30,19 @@ describe("formatSummary", () => {
     expect(text).toContain("warning         tickets: not available");
   });
 
+  it("reports slot health, and names each leak when there is one", () => {
+    const leaks = { unknown_product: 0, inactive: 0, out_of_stock: 0, excluded: 0, below_margin_floor: 0, already_bought_not_replenishable: 0, outside_price_band: 0, repeated: 0 };
+    const recommendations = {
+      contacts: 2, slotsFilled: 9, slotsEmpty: 1, productsRecommended: 5, productsEligible: 10, coverage: 0.5, diversity: 0.8, fallbackShare: 0.25, explorationShare: null,
+      bySource: { personal: 2, bestsellers: 7 }, catalog: { products: 12, withoutPrice: 1, withoutCategory: 0 }, leaks, leakExamples: [],
+    };
+    const clean = formatSummary({ ...run, recommendations });
+    expect(clean).toContain("9 filled, 1 empty; coverage 50.0 % of 10 eligible products, diversity 80.0 %, fallback 25.0 %, exploration n/a");
+    expect(clean).toContain("slot sources    bestsellers 7, personal 2");
+    expect(clean).toContain("slot leaks      0 (every slot re-checked against the rules)");
+    expect(formatSummary({ ...run, recommendations: { ...recommendations, leaks: { ...leaks, inactive: 2 } } })).toContain("slot leaks      2: inactive 2");
+  });
+
   it("says when a dry run wrote nothing", () => {
     expect(formatSummary({ ...run, dryRun: true })).toContain("(dry run: nothing written)");
   });
