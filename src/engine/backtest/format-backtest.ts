@@ -1,4 +1,5 @@
 import type { BacktestReport, BacktestRow, MethodScores } from "./backtest.js";
+import { csvCell, fixed, percent } from "./format-cells.js";
 
 /** The header of predictions.csv, fixed: marketers and their tools read it by name. */
 export const PREDICTIONS_HEADER = "customer_id,expected_orders,p_alive,churn_risk,expected_spend,clv,next_order_date,top_category,segment";
@@ -77,17 +78,6 @@ function lower(a: number, b: number): boolean | null {
   return Number.isNaN(a) || Number.isNaN(b) ? null : a < b;
 }
 
-function fixed(value: number, digits: number): string {
-  return Number.isNaN(value) ? "n/a" : value.toFixed(digits);
-}
-
-function percent(value: number): string {
-  return Number.isNaN(value) ? "n/a" : `${(value * 100).toFixed(1)} %`;
-}
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 /** Says whether churn risk was calibrated, and what BG/NBD alone scored, so the gain is visible. */
 function calibrationNote(report: BacktestReport): string[] {

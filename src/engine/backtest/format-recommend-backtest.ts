@@ -1,4 +1,5 @@
 import type { RecommendationRow, RecommendBacktestReport, RecommendMethod, RecommendScores } from "./recommend-backtest.js";
+import { csvCell, fixed, percent } from "./format-cells.js";
 
 /** The header of recommendations.csv, fixed by issue 5: marketers and their tools read it by name. */
 export const RECOMMENDATIONS_HEADER = "customer_id,slot,product_id,source,reason";
@@ -71,14 +72,3 @@ function verdicts(report: RecommendBacktestReport): string[] {
     });
 }
 
-function fixed(value: number, digits: number): string {
-  return Number.isNaN(value) ? "n/a" : value.toFixed(digits);
-}
-
-function percent(value: number): string {
-  return Number.isNaN(value) ? "n/a" : `${(value * 100).toFixed(1)} %`;
-}
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
