@@ -54,13 +54,20 @@ export function createRecommendationMonitor(products: Iterable<Product>, setting
   const catalog = new Map<string, Product>();
   for (const p of products) catalog.set(p.id, p);
   const productRule = compileProductRule(settings, now);
+  // The contact-independent verdict and category key of every product, worked out once: a
+  // million contacts' slots then cost a lookup each.
+  const productLeaks = new Map<string, readonly RecLeak[]>();
+  const categoryOf = new Map<string, string>();
   const eligible = new Set<string>();
   let withoutPrice = 0;
   let withoutCategory = 0;
   for (const p of catalog.values()) {
     if (p.price === null) withoutPrice++;
     if (p.category.trim() === "") withoutCategory++;
-    if (productRule(p).length === 0) eligible.add(p.id);
+    const found = productRule(p);
+    productLeaks.set(p.id, found);
+    categoryOf.set(p.id, categoryKey(p.category));
+    if (found.length === 0) eligible.add(p.id);
   }
 
   const boughtAfter = now.getTime() - settings.excludePurchasedDays * DAY_MS;
@@ -119,8 +126,8 @@ export function createRecommendationMonitor(products: Iterable<Product>, setting
           categories.push("");
           continue;
         }
-        categories.push(categoryKey(product.category));
-        for (const kind of productRule(product)) leak(kind, contact.contactId, product.id);
+        categories.push(categoryOf.get(product.id) ?? "");
+        for (const kind of productLeaks.get(product.id) ?? []) leak(kind, contact.contactId, product.id);
         for (const kind of contactLeaks(contact, product)) leak(kind, contact.contactId, product.id);
       }
       const diversity = pairDiversity(categories);
