@@ -60,6 +60,15 @@ describe("fillSlots: slot strategy", () => {
     expect(first?.pick).toMatchObject({ source: "bestsellers", step: 2, why: "why c (fallback after personal, recent_views)" });
   });
 
+  it("gives way to the fallback after 500 candidates that all break a rule, rather than walking the whole list", () => {
+    const inactive = Array.from({ length: 500 }, (_, i) => product(`off${i}`, { category: `off${i}`, active: false }));
+    const long = [...inactive, product("late", { category: "late" })];
+    const [first] = run([...long, ...catalog], { personal: list(...long.map((p) => p.id)), bestsellers: list("c") });
+    expect(first?.pick).toMatchObject({ product: { id: "c" }, source: "bestsellers" });
+    const [within] = run([...long.slice(1), ...catalog], { personal: list(...long.slice(1).map((p) => p.id)), bestsellers: list("c") });
+    expect(within?.pick).toMatchObject({ product: { id: "late" }, source: "personal" });
+  });
+
   it("says why a slot is empty, naming every step tried", () => {
     const [first] = run(catalog, { personal: list("x") });
     expect(first).toEqual({ pick: null, why: "no product passes the rules in personal, recent_views, bestsellers" });
