@@ -1,5 +1,6 @@
 import type { Event, EventOf, IntentSettings, Product, Settings } from "../domain/index.js";
 import { utcDayOf } from "./utc-day.js";
+import { compareIds } from "./compare-ids.js";
 
 /** What one category's affinity rests on, counted so a reason can name the evidence. */
 export type CategoryEvidence = { readonly views: number; readonly carts: number; readonly purchases: number };
@@ -293,7 +294,7 @@ function latestTimes(times: readonly number[], at: number, limit: number): reado
 }
 
 const compareOrders = (a: OrderEntry, b: OrderEntry): number =>
-  a.at - b.at || a.cents - b.cents || compareStrings(a.categories.join("\u0000"), b.categories.join("\u0000"));
+  a.at - b.at || a.cents - b.cents || compareIds(a.categories.join("\u0000"), b.categories.join("\u0000"));
 
 /** A copy of the sorted list with the item in place, scanning from the end (where in-order items land). */
 function insertSorted<T>(list: readonly T[], item: T, compare: (a: T, b: T) => number): T[] {
@@ -526,4 +527,3 @@ function addUnits(book: FeatureBook, productId: string, day: number, quantity: n
 }
 
 const toCents = (value: number): number => Math.round(value * 100);
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,13 +1,14 @@
 import { defaultSettings, type Event, type EventOf, type Product, type RecSource, type Settings } from "../../domain/index.js";
 import { addEvents, createFeatureBook, featuresOf, type FeatureBook } from "../feature-book.js";
 import type { ItemGraph, PersonalModel, RecContact } from "../recommend/candidate.js";
-import { collectBaskets, compareIds } from "../recommend/co-occurrence.js";
+import { collectBaskets } from "../recommend/co-occurrence.js";
 import { buildContentGraph } from "../recommend/content.js";
 import { buildCoPurchaseGraph, buildCoViewGraph, cosineGraph } from "../recommend/item-knn.js";
 import type { CompactItemGraph } from "../recommend/item-graph.js";
 import { buildPersonalModel } from "../recommend/personal.js";
 import { isoDayOf, utcDayOf } from "../utc-day.js";
 import { catalogCoverage, hitAt, ndcgAt, recallAt } from "./recommend-metrics.js";
+import { compareIds } from "../compare-ids.js";
 
 /** Products each method lists per customer: the protocol scores the top 5. */
 export const BACKTEST_TOP = 5;

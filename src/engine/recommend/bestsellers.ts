@@ -3,6 +3,7 @@ import type { FeatureBook } from "../feature-book.js";
 import { utcDayOf } from "../utc-day.js";
 import type { Candidate, Generator, RankedList } from "./candidate.js";
 import { scopedCandidates, toRankedList } from "./ranked-list.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * Catalog products by units sold in the last `bestsellerWindowDays` UTC days (today included),
@@ -33,6 +34,3 @@ export function unitsBetween(byDay: ReadonlyMap<number, number> | undefined, fir
   }
   return units;
 }
-
-// Code-unit order, not localeCompare: rankings must not depend on the machine's locale.
-export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,3 +1,4 @@
+import { compareIds } from "../compare-ids.js";
 /**
  * Each contact's most recent items at most. Pair counting costs the sum over contacts of
  * items squared, so one wholesale buyer with 1,600 products (Online Retail has several) costs
@@ -123,6 +124,3 @@ function recentItems(history: ReadonlyMap<string, number>, cap: number, keep: (i
   }
   return kept.map(([id]) => id);
 }
-
-// Code-unit order, not localeCompare: indexes must not depend on the machine's locale.
-export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

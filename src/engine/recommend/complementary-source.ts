@@ -1,7 +1,8 @@
 import { plural } from "../plural.js";
 import type { Candidate, Generator } from "./candidate.js";
-import { compareIds } from "./co-occurrence.js";
+
 import { inScope } from "./in-scope.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * "complementary": co-purchase neighbours of the products in the contact's latest order,

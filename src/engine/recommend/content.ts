@@ -1,7 +1,8 @@
 import type { Product, RecommendationSettings } from "../../domain/index.js";
-import { compareIds } from "./co-occurrence.js";
+
 import { ancestorPaths } from "./in-scope.js";
 import { createItemGraphWriter, type CompactItemGraph } from "./item-graph.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * Products in one token's posting list visited per product. Common tokens (a top-level

@@ -1,10 +1,11 @@
 import type { Product, RecommendationSettings } from "../../domain/index.js";
 import type { FeatureBook } from "../feature-book.js";
 import { DAY_MS, utcDayOf } from "../utc-day.js";
-import { compareIds } from "./bestsellers.js";
+
 import type { Generator, RankedList } from "./candidate.js";
 import { daysAgoText } from "./days-ago-text.js";
 import { scopedCandidates, toRankedList } from "./ranked-list.js";
+import { compareIds } from "../compare-ids.js";
 
 /** When a new product arrived and what says so: the catalog's creation date, or its first sale when the catalog has none. */
 export type Arrival = {

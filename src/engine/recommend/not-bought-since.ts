@@ -1,7 +1,8 @@
 import { DAY_MS } from "../utc-day.js";
-import { compareIds } from "./bestsellers.js";
+
 import type { Candidate, CategoryScope, RecContact, RecModel } from "./candidate.js";
 import { inScope } from "./in-scope.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * Catalog products the contact touched (viewed, carted) and has not bought at or after that

@@ -2,10 +2,11 @@ import type { Product, RecommendationSettings } from "../../domain/index.js";
 import { halfLifeWeight, type FeatureBook } from "../feature-book.js";
 import { DAY_MS } from "../utc-day.js";
 import type { Candidate, PersonalModel, RecContact } from "./candidate.js";
-import { collectBaskets, compareIds, holdersOf, type Baskets } from "./co-occurrence.js";
+import { collectBaskets, holdersOf, type Baskets } from "./co-occurrence.js";
 import { easeGraph, fitEaseOn } from "./ease.js";
 import type { CompactItemGraph } from "./item-graph.js";
 import { cosineGraph } from "./item-knn.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * EASE runs when the `easeMaxItems` best sellers hold at least this share of all purchases:

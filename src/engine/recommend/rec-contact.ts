@@ -1,10 +1,11 @@
 import type { Contact, RecommendationSettings, SlotExposure } from "../../domain/index.js";
 import type { ContactFeatures } from "../feature-book.js";
 import { DAY_MS } from "../utc-day.js";
-import { compareIds } from "./bestsellers.js";
+
 import type { RecContact } from "./candidate.js";
 import { categoryKey } from "./category-key.js";
 import { ancestorPaths } from "./in-scope.js";
+import { compareIds } from "../compare-ids.js";
 
 /** What recContactOf needs besides the contact and their features. */
 export type RecContactInput = {

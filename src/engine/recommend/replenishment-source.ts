@@ -1,8 +1,9 @@
 import { DAY_MS } from "../utc-day.js";
-import { compareIds } from "./bestsellers.js";
+
 import type { Candidate, Generator } from "./candidate.js";
 import { daysAgoText } from "./days-ago-text.js";
 import { inScope } from "./in-scope.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * Days before the due date a consumable is offered: a week's notice, so the email lands before

@@ -1,6 +1,7 @@
 import type { Candidate, Generator, ItemGraph } from "./candidate.js";
-import { compareIds } from "./co-occurrence.js";
+
 import { inScope } from "./in-scope.js";
+import { compareIds } from "../compare-ids.js";
 
 /** The contact's latest purchases used as seeds (their views, at most RECENT_VIEWS, are all used). */
 export const SIMILAR_SEED_PURCHASES = 5;

@@ -1,9 +1,10 @@
 import type { Product, RecommendationSettings } from "../../domain/index.js";
 import type { FeatureBook } from "../feature-book.js";
 import { utcDayOf } from "../utc-day.js";
-import { compareIds, unitsBetween } from "./bestsellers.js";
+import { unitsBetween } from "./bestsellers.js";
 import type { Candidate, Generator, RankedList } from "./candidate.js";
 import { scopedCandidates, toRankedList } from "./ranked-list.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * Fewest units in the recent span for a product to trend: a rise from 0 to 3 is the smallest

@@ -1,11 +1,12 @@
 import type { Product, RecommendationSettings } from "../../domain/index.js";
 import type { FeatureBook } from "../feature-book.js";
 import { DAY_MS, utcDayOf } from "../utc-day.js";
-import { compareIds, unitsBetween } from "./bestsellers.js";
+import { unitsBetween } from "./bestsellers.js";
 import type { Candidate, RankedList } from "./candidate.js";
 import { arrivalText, newArrivalsOf } from "./new-arrivals.js";
 import { toRankedList } from "./ranked-list.js";
 import { MIN_TRENDING_UNITS } from "./trending.js";
+import { compareIds } from "../compare-ids.js";
 
 /**
  * A product that sold fewer units than this in the bestseller window is under-exposed: too few
