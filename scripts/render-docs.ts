@@ -21,8 +21,11 @@ export function propertiesTable(): string {
 }
 
 export function settingsTable(): string {
-  // A list default (the named segments) gets its own table below; a JSON blob in a cell helps nobody.
-  const rows = describeSettings().map((s) => `| \`${s.key}\` | ${Array.isArray(s.default) ? `${s.default.length} items, see below` : `\`${JSON.stringify(s.default)}\``} | ${cell(s.doc)} |`);
+  // A long list default (the named segments, the slots) gets its own table below; a JSON blob in a cell helps nobody.
+  const rows = describeSettings().map((s) => {
+    const json = JSON.stringify(s.default);
+    return `| \`${s.key}\` | ${Array.isArray(s.default) && json.length > 60 ? `${s.default.length} items, see below` : `\`${json}\``} | ${cell(s.doc)} |`;
+  });
   return ["| setting | default | meaning |", "|---|---|---|", ...rows].join("\n");
 }
 

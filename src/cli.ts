@@ -13,6 +13,8 @@ import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
 import { backtestCommand } from "./sync/backtest-command.js";
+import { liftCommand } from "./sync/lift-command.js";
+import { qaCommand } from "./sync/qa-command.js";
 import { createTerminalProgress } from "./sync/progress.js";
 import { runSync } from "./sync/run-sync.js";
 import { sampleCommand, type SampleFormat } from "./sync/sample-command.js";
@@ -74,6 +76,13 @@ function filesTarget(config: AppConfig, options: { installation: string; input?:
   const outputDir = resolve(options.output ?? join(config.DATA_DIR, `${options.installation}-output`));
   if (!existsSync(inputDir)) throw new Error(`No input folder at ${inputDir}: pass --input <folder with contacts, products and events files>.`);
   return { installationId: options.installation, inputDir, outputDir };
+}
+
+/** A UTC day given as YYYY-MM-DD, as the start of that day. */
+function dayArgument(flag: string, value: string): Date {
+  const day = new Date(`${value}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(day.getTime())) throw new InvalidArgumentError(`${flag} must be a day as YYYY-MM-DD (got ${value})`);
+  return day;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -148,6 +157,36 @@ async function main(argv: readonly string[]): Promise<void> {
       console.log(await sampleCommand(store, o.installation, { segment: o.segment, n: o.n, seed: o.seed, format: o.format as SampleFormat }));
     });
 
+  program.command("report")
+    .description("Reports over the stored data.")
+    .command("lift")
+    .description("Treated vs holdout for the global holdout and each feature pilot: revenue per recipient, conversion, clicks, human opens, unsubscribes and complaints, with intervals and the sample each effect needs.")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--days <n>", "window length in days, ending at --to", int, 28)
+    .option("--to <YYYY-MM-DD>", "window end (exclusive, UTC); default now")
+    .option("--format <format>", "text | json", "text")
+    .action(async (o: { installation: string; days: number; to?: string; format: string }) => {
+      if (o.format !== "text" && o.format !== "json") throw new InvalidArgumentError(`--format must be text or json (got ${o.format})`);
+      if (o.days < 1 || o.days > 365) throw new InvalidArgumentError("--days must be 1 to 365");
+      const to = o.to === undefined ? new Date() : dayArgument("--to", o.to);
+      const store = await openStore(config);
+      console.log(await liftCommand(store, o.installation, { days: o.days, to, format: o.format }));
+    });
+
+  program.command("qa")
+    .description("Checks before a send.")
+    .command("template <file>")
+    .description("For a template's audience, the share of contacts each referenced property is empty for and what renders then; flags empty greetings and slots whose product is missing from the feed.")
+    .option("--segment <name>", "audience: contacts in this named segment (default: everyone)")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--format <format>", "text | json", "text")
+    .action(async (file: string, o: { segment?: string; installation: string; format: string }) => {
+      if (o.format !== "text" && o.format !== "json") throw new InvalidArgumentError(`--format must be text or json (got ${o.format})`);
+      if (!existsSync(file)) throw new InvalidArgumentError(`no template at ${resolve(file)}`);
+      const store = await openStore(config);
+      console.log(await qaCommand(store, o.installation, { template: file, segment: o.segment ?? null, format: o.format }));
+    });
+
   program.command("backtest")
     .description("Fit on orders before the cutoff, predict and recommend, and score against what happened after it (Tailor vs a past-rate baseline, bestsellers and item-kNN).")
     .requiredOption("--orders <file>", "orders file: Online Retail CSV (.csv or .csv.gz) or NDJSON placed_order events")
@@ -158,8 +197,7 @@ async function main(argv: readonly string[]): Promise<void> {
     .requiredOption("--out <dir>", "folder for predictions.csv, recommendations.csv, report.md and report.json")
     .option("--price-band <share>", "price band of the composed slots around each customer's AOV (0 = off; a wholesaler's AOV is many unit prices)", Number, 0.3)
     .action(async (o: { orders: string; format?: string; products?: string; cutoff: string; horizonDays: number; out: string; priceBand: number }) => {
-      const cutoff = new Date(`${o.cutoff}T00:00:00Z`);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(o.cutoff) || Number.isNaN(cutoff.getTime())) throw new InvalidArgumentError(`--cutoff must be a day as YYYY-MM-DD (got ${o.cutoff})`);
+      const cutoff = dayArgument("--cutoff", o.cutoff);
       if (o.format !== undefined && o.format !== "online-retail" && o.format !== "ndjson") throw new InvalidArgumentError(`--format must be online-retail or ndjson (got ${o.format})`);
       const format: OrdersFormat = o.format ?? ordersFormatOf(o.orders);
       const skipped = new Map<string, number>();

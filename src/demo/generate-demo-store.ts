@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRandom } from "./create-random.js";
-import { createUtcOffset } from "./create-utc-offset.js";
+import { createUtcOffset } from "../engine/create-utc-offset.js";
 import { emptyTally } from "./dirty-cases.js";
 import { generateCatalog, plantCount } from "./generate-catalog.js";
 import { CONTACTS_HEADER, generatePerson } from "./generate-person.js";

@@ -2,7 +2,7 @@ import type { Consent, Event, OrderItem } from "../domain/index.js";
 import { DEMO_LEAVES } from "./category-tree.js";
 import type { Random } from "./create-random.js";
 import { toCumulative } from "./create-random.js";
-import type { UtcOffset } from "./create-utc-offset.js";
+import type { UtcOffset } from "../engine/create-utc-offset.js";
 import type { DirtyTally } from "./dirty-cases.js";
 import type { DemoCatalog, DemoProduct } from "./generate-catalog.js";
 import { toMoney } from "./generate-catalog.js";

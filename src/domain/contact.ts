@@ -16,7 +16,8 @@ export const ContactSchema = z.object({
   /** Absent for phone-only profiles and stores that export customer numbers only. */
   email: z.string().trim().min(3).max(254).optional(),
   createdAt: TimestampSchema,
-  timezone: z.string().trim().min(1).default("UTC"),
+  /** IANA zone as the ESP gave it; absent or unknown zones use Settings sendTime.timezone (the engine says so). */
+  timezone: z.string().trim().min(1).optional(),
   consent: ConsentSchema.default("subscribed"),
   firstName: z.string().optional(),
   country: z.string().optional(),

@@ -5,6 +5,8 @@ export * from "./decided.js";
 export * from "./engagement-settings.js";
 export * from "./event.js";
 export * from "./feed.js";
+export * from "./guard.js";
+export * from "./guardrail-settings.js";
 export * from "./prediction-settings.js";
 export * from "./product.js";
 export * from "./profile.js";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-/** What a `tailor_*` property holds in the ESP. Dates are ISO `YYYY-MM-DD`; connectors convert. */
-export type PropertyType = "string" | "number" | "boolean" | "date" | "enumeration";
+/** What a `tailor_*` property holds in the ESP. Dates are ISO `YYYY-MM-DD`, datetimes ISO 8601 UTC (`…T08:00:00.000Z`); connectors convert. */
+export type PropertyType = "string" | "number" | "boolean" | "date" | "datetime" | "enumeration";
 export type PropertyValue = string | number | boolean | null;
 
 /** One property Tailor writes to the ESP, declared once here; manifest and README are checked against it. */
@@ -34,6 +34,9 @@ export type EngagementLevel = (typeof ENGAGEMENT_LEVELS)[number];
 export const PRICE_BANDS = ["budget", "mid", "premium"] as const;
 export type PriceBand = (typeof PRICE_BANDS)[number];
 export const CONFIDENCES = ["high", "medium", "low"] as const;
+/** Days of the week as tailor_best_send_day writes them, Monday first (ISO 8601). */
+export const WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
 
 const slotProperties = (n: number): PropertyDefinition[] => [
   { name: `tailor_rec_${n}`, label: `Tailor recommendation ${n}: product id`, type: "string", description: `Product id in recommendation slot ${n}, empty when the slot has nothing that passes the rules.`, example: `{% catalog person.tailor_rec_${n} %}{{ catalog_item.title }}{% endcatalog %}` },
@@ -71,6 +74,26 @@ export const PROPERTIES: readonly PropertyDefinition[] = [
   { name: "tailor_engagement_level", label: "Tailor engagement level", type: "enumeration", options: ENGAGEMENT_LEVELS, description: "Engagement score banded by the Settings thresholds; new when nothing was scored yet and few emails were sent.", example: "{% if contact.tailor_engagement_level == 'cold' %}Still interested?{% endif %}" },
   { name: "tailor_segment", label: "Tailor segment", type: "string", description: "The first named segment, in Settings order, whose rules all hold for the contact (consent included); empty when none does.", example: "{% if contact.tailor_segment == 'Win-back' %}…{% endif %}" },
   { name: "tailor_segment_why", label: "Tailor segment reason", type: "string", description: "Why the contact is in that segment: each rule it passed with the actual value, or the nearest segment and the rule it misses.", example: "{{ contact.tailor_segment_why }}" },
+  { name: "tailor_best_send_hour", label: "Tailor best send hour (local)", type: "number", description: "Hour (0-23, contact's time zone) they most likely read and act: their clicks, visits, orders and human opens, shrunk toward the store's population hour; the population hour when they have too little signal or are in the send-time holdout.", example: "Delay until {{ contact.tailor_best_send_hour }}:00 in the contact's time zone" },
+  { name: "tailor_best_send_hour_utc", label: "Tailor best send hour (UTC)", type: "number", description: "The same hour in UTC (whole hours; half-hour zones round down), for tools that schedule in UTC.", example: "{{ contact.tailor_best_send_hour_utc }}" },
+  { name: "tailor_best_send_day", label: "Tailor best send day", type: "enumeration", options: WEEKDAYS, description: "Day of the week (contact's time zone) of the best hour of the week.", example: "{% if contact.tailor_best_send_day == 'saturday' %}…{% endif %}" },
+  { name: "tailor_send_time_confidence", label: "Tailor send time confidence", type: "enumeration", options: CONFIDENCES, description: "high when the contact's own signals carry at least 60 % of the estimate, medium from the Settings minimum, low when the population hour is used.", example: "{% if contact.tailor_send_time_confidence != 'low' %}…{% endif %}" },
+  { name: "tailor_sends_left_7d", label: "Tailor sends left (7 days)", type: "number", description: "Marketing emails the contact may still get in the rolling 7 days under their cap (engaged, normal or fatigued tier in Settings); 0 at the cap.", example: "{% if contact.tailor_sends_left_7d > 0 %}…{% endif %}" },
+  { name: "tailor_fatigued", label: "Tailor fatigued", type: "boolean", description: "True when engagement fell, many sends went unanswered, or they recently unsubscribed from another list: the lowest cap applies.", example: "{% if contact.tailor_fatigued %}Just one thing this week{% endif %}" },
+  { name: "tailor_suppress_promos", label: "Tailor suppress promos", type: "boolean", description: "True when no promotional email should go now: unsubscribed, bounced or complained (always), an open support ticket, a recent refund, the frequency cap, or quiet hours.", example: "Workflow branch: tailor_suppress_promos is false" },
+  { name: "tailor_suppress_reason", label: "Tailor suppression reason", type: "string", description: "Every reason promos are suppressed, most lasting first; empty when they are not.", example: "{{ contact.tailor_suppress_reason }}" },
+  { name: "tailor_suppress_until", label: "Tailor suppressed until", type: "datetime", description: "When the last timed suppression ends (quiet hours, caps, refund and ticket cool-downs); empty when not suppressed or when a reason has no end (unsubscribed, open ticket). A workflow should wait until then rather than drop the contact.", example: "Delay until tailor_suppress_until" },
+  { name: "tailor_flow_welcome", label: "Tailor flow: welcome", type: "boolean", description: "True for a new lead (created within the Settings window) who has not ordered yet and may get email.", example: "Workflow enrollment: tailor_flow_welcome is true" },
+  { name: "tailor_flow_browse_abandonment", label: "Tailor flow: browse abandonment", type: "boolean", description: "True when they viewed a product in the abandonment window, added nothing to a cart and ordered nothing since, and no other abandonment flow started within the gap in Settings.", example: "Workflow enrollment: tailor_flow_browse_abandonment is true" },
+  { name: "tailor_flow_cart_abandonment", label: "Tailor flow: cart abandonment", type: "boolean", description: "True when they added to a cart or started a checkout in the abandonment window and have not ordered since; only one abandonment flow per gap.", example: "Workflow enrollment: tailor_flow_cart_abandonment is true" },
+  { name: "tailor_abandoned_product", label: "Tailor abandoned product", type: "string", description: "Product id of the latest abandoned cart item (or viewed product for browse abandonment); empty when neither flow is on.", example: "{% catalog person.tailor_abandoned_product %}{{ catalog_item.title }}{% endcatalog %}" },
+  { name: "tailor_flow_post_purchase", label: "Tailor flow: post-purchase", type: "boolean", description: "True inside the cross-sell window after the latest order (days in Settings).", example: "Workflow enrollment: tailor_flow_post_purchase is true" },
+  { name: "tailor_replenish_date", label: "Tailor replenishment due", type: "date", description: "Day the soonest-due replenishable product they bought runs out (purchase + replenishDays x quantity); empty when none is due within the lead time in Settings.", example: "Workflow: delay until tailor_replenish_date" },
+  { name: "tailor_replenish_product", label: "Tailor replenishment product", type: "string", description: "Product id of that replenishable product.", example: "{% catalog person.tailor_replenish_product %}{{ catalog_item.title }}{% endcatalog %}" },
+  { name: "tailor_flow_winback", label: "Tailor flow: win-back", type: "boolean", description: "True when the time since the last order exceeds the Settings multiple of the contact's own typical gap between orders.", example: "Workflow enrollment: tailor_flow_winback is true" },
+  { name: "tailor_winback_date", label: "Tailor win-back date", type: "date", description: "Day the contact becomes (or became) due for win-back, from their own order gap; empty before the first order.", example: "{{ contact.tailor_winback_date }}" },
+  { name: "tailor_holdout", label: "Tailor global holdout", type: "boolean", description: "True for the global holdout: keep them out of Tailor-driven sends so lift can be measured (suppressions still apply to them).", example: "Workflow filter: tailor_holdout is false" },
+  { name: "tailor_variant", label: "Tailor variant", type: "string", description: "Their arm in each feature pilot, e.g. 'send_time=treated recommendations=holdout segments=off'; 'global_holdout' for the global holdout.", example: "Filter: tailor_variant contains 'recommendations=treated'" },
   ...Array.from({ length: MAX_REC_SLOTS }, (_, i) => slotProperties(i + 1)).flat(),
 ];
 

@@ -1,5 +1,7 @@
 import type { Confidence } from "./decided.js";
 import type { RecSource } from "./recommendation-settings.js";
+import type { Flow, SuppressionKind } from "./guard.js";
+import type { ExperimentFeature } from "./guardrail-settings.js";
 
 /** The three things pulled from an ESP, each with its own cursor. */
 export type Stream = "contacts" | "products" | "events";
@@ -86,6 +88,32 @@ export type RecommendationReport = {
   readonly leakExamples: readonly { readonly leak: RecLeak; readonly contactId: string; readonly productId: string }[];
 };
 
+/** Who may get what and when, counted over the run's contacts, for the run report. */
+export type GuardrailReport = {
+  readonly contacts: number;
+  /** Contacts with tailor_suppress_promos true, and per reason (a contact with two reasons counts in both). */
+  readonly suppressed: number;
+  readonly suppressedBy: Readonly<Partial<Record<SuppressionKind, number>>>;
+  readonly fatigued: number;
+  /** Contacts flagged per flow (replenishment: a due date written). */
+  readonly flows: Readonly<Record<Flow, number>>;
+  /** Abandonment flows held back because another started within the gap. */
+  readonly abandonmentHeldBack: number;
+  readonly sendTime: {
+    /** Contacts whose own signals chose their hour (the rest got the population hour). */
+    readonly ownHour: number;
+    /** The store's best hour, local time, e.g. "Tuesday 10:00". */
+    readonly populationHour: string;
+    readonly priorStrength: number;
+    readonly why: string;
+  };
+  /** Contacts in the global holdout, and per feature per arm. */
+  readonly holdout: number;
+  readonly arms: Readonly<Record<ExperimentFeature, Readonly<Record<"treated" | "holdout" | "off", number>>>>;
+  /** Guard changes appended to the log this run. */
+  readonly logEntries: number;
+};
+
 /** One sync, as the summary printed at the end and the panel's run history show it. */
 export type RunSummary = {
   readonly runId: string;
@@ -113,6 +141,8 @@ export type RunSummary = {
   readonly machineOpenShare?: number | null;
   /** Coverage, diversity, fallbacks and leak counts of the run's recommendation slots. */
   readonly recommendations?: RecommendationReport;
+  /** Suppressions, caps, flows, send hours and holdout arms. */
+  readonly guardrails?: GuardrailReport;
   /** Problems a marketer must look at (a leak, a sudden coverage drop); each is also in `warnings`. */
   readonly alerts?: readonly string[];
   readonly error?: string;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EngagementSettingsSchema } from "./engagement-settings.js";
+import { ExperimentSettingsSchema, FlowSettingsSchema, FrequencySettingsSchema, SendTimeSettingsSchema, SuppressionSettingsSchema } from "./guardrail-settings.js";
 import { PredictionSettingsSchema } from "./prediction-settings.js";
 import { RecommendationSettingsSchema } from "./recommendation-settings.js";
 import { SegmentSettingsSchema } from "./segment-settings.js";
@@ -50,6 +51,11 @@ export const SettingsSchema = z.object({
   predictions: PredictionSettingsSchema.default(PredictionSettingsSchema.parse({})),
   engagement: EngagementSettingsSchema.default(EngagementSettingsSchema.parse({})),
   segments: SegmentSettingsSchema.default(SegmentSettingsSchema.parse({})),
+  sendTime: SendTimeSettingsSchema.default(SendTimeSettingsSchema.parse({})),
+  frequency: FrequencySettingsSchema.default(FrequencySettingsSchema.parse({})),
+  suppressions: SuppressionSettingsSchema.default(SuppressionSettingsSchema.parse({})),
+  flows: FlowSettingsSchema.default(FlowSettingsSchema.parse({})),
+  experiments: ExperimentSettingsSchema.default(ExperimentSettingsSchema.parse({})),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SyncSettings = Settings["sync"];

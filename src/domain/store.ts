@@ -2,6 +2,7 @@ import type { Contact, Esp } from "./contact.js";
 import type { Cursor, PropertyChange } from "./connector.js";
 import type { Event } from "./event.js";
 import type { Feed } from "./feed.js";
+import type { GuardLogEntry } from "./guard.js";
 import type { Product } from "./product.js";
 import type { Profile } from "./profile.js";
 import type { PropertyName, PropertyValue } from "./properties.js";
@@ -71,6 +72,11 @@ export interface Store {
   appendSlotHistory(installationId: string, entries: readonly { readonly contactId: string; readonly exposure: SlotExposure }[]): Promise<void>;
   /** Every contact's kept exposures, oldest first. */
   readSlotHistory(installationId: string): Promise<ReadonlyMap<string, readonly SlotExposure[]>>;
+
+  /** Appends guard changes (suppressions and flows turning on or off); keeps the newest GUARD_LOG_KEPT per contact. */
+  appendGuardLog(installationId: string, entries: readonly { readonly contactId: string; readonly entry: GuardLogEntry }[]): Promise<void>;
+  /** Every contact's kept guard log, oldest first. */
+  readGuardLog(installationId: string): Promise<ReadonlyMap<string, readonly GuardLogEntry[]>>;
 
   saveProfiles(installationId: string, profiles: readonly Profile[]): Promise<void>;
   getProfile(installationId: string, contactId: string): Promise<Profile | null>;

@@ -80,7 +80,39 @@ export type ContactFeatures = {
   readonly machineOpens: number;
   /** Marketing emails sent: tells a new contact from one who never answered. */
   readonly emailsSent: number;
+  /**
+   * Hours with human activity, for the send hour: packed `epochHour * 4 + ActivityKind`, ascending,
+   * one entry per hour and kind (a session of ten views is one signal), the latest ACTIVITY_KEPT.
+   * Machine opens are never recorded.
+   */
+  readonly activity: readonly number[];
+  /** Latest started checkout (epoch ms) and its first item's product id. */
+  readonly lastCheckoutAt: number | null;
+  readonly lastCheckoutProduct: string | null;
+  readonly lastRefundAt: number | null;
+  readonly lastHardBounceAt: number | null;
+  readonly lastComplaintAt: number | null;
+  /** Latest unsubscribe from all marketing (no list id). */
+  readonly lastUnsubscribeAt: number | null;
+  /** Latest unsubscribe from one list (a list id given): a sign of fatigue, not a global opt-out. */
+  readonly lastListUnsubscribeAt: number | null;
+  /** Opened time of the oldest support ticket still open; null when none is. */
+  readonly openTicketSince: number | null;
+  /** Latest time a ticket closed. */
+  readonly lastTicketClosedAt: number | null;
 };
+
+/** What an activity entry records; the number is its low two bits in the packed value. */
+export const ACTIVITY_KIND = { humanOpen: 0, click: 1, site: 2, order: 3 } as const;
+export type ActivityKind = (typeof ACTIVITY_KIND)[keyof typeof ACTIVITY_KIND];
+export const HOUR_MS = 3_600_000;
+/** Activity hours kept per contact: 40 weighted signals already outweigh any sensible prior strength. */
+export const ACTIVITY_KEPT = 40;
+/** Tickets remembered per contact (latest opened), enough to know whether one is open. */
+export const TICKETS_KEPT = 10;
+/** The epoch hour and kind of a packed activity entry. */
+export const unpackActivity = (packed: number): { readonly hour: number; readonly kind: ActivityKind } =>
+  ({ hour: Math.floor(packed / 4), kind: (packed % 4) as ActivityKind });
 
 /** One placed order as the book keeps it: time, cents paid and the categories bought. */
 export type OrderEntry = { readonly at: number; readonly cents: number; readonly categories: readonly string[] };
@@ -133,6 +165,17 @@ export type ContactTally = {
   statedAnswers: { readonly at: number; readonly answers: Readonly<Record<string, string | readonly string[]>> } | null;
   /** Packed [day, clicks, humanOpens, siteActions, orders] records, sorted by day. */
   engagement: number[];
+  /** Packed epochHour * 4 + kind, ascending, unique, the latest ACTIVITY_KEPT. */
+  activity: readonly number[];
+  lastCheckoutAt: number | null;
+  lastCheckoutProduct: string | null;
+  lastRefundAt: number | null;
+  lastHardBounceAt: number | null;
+  lastComplaintAt: number | null;
+  lastUnsubscribeAt: number | null;
+  lastListUnsubscribeAt: number | null;
+  /** Ticket id -> opened / closed times (null until seen); null until the first ticket event. */
+  tickets: Map<string, { opened: number | null; closed: number | null }> | null;
 };
 
 /** Everything the engine needs from events, folded chunk by chunk. */
@@ -166,22 +209,35 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
     const at = event.at.getTime();
     switch (event.type) {
       case "viewed_product":
+        countActivity(tallyOf(book, event.contactId), at, ACTIVITY_KIND.site);
         countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "views");
         rememberLatest(tallyOf(book, event.contactId), "viewedAt", event.productId, at, RECENT_VIEWS);
         countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "viewed_category":
+        countActivity(tallyOf(book, event.contactId), at, ACTIVITY_KIND.site);
         countIntent(tallyOf(book, event.contactId), event.category, at, "views");
         countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
       case "added_to_cart":
+        countActivity(tallyOf(book, event.contactId), at, ACTIVITY_KIND.site);
         countIntent(tallyOf(book, event.contactId), book.categoryOf.get(event.productId), at, "carts");
         rememberLatest(tallyOf(book, event.contactId), "cartedAt", event.productId, at, RECENT_CARTS);
         countEngagement(tallyOf(book, event.contactId), at, "siteActions");
         break;
-      case "started_checkout":
-        countEngagement(tallyOf(book, event.contactId), at, "siteActions");
+      case "started_checkout": {
+        const tally = tallyOf(book, event.contactId);
+        countActivity(tally, at, ACTIVITY_KIND.site);
+        countEngagement(tally, at, "siteActions");
+        // The latest checkout wins; at one instant the smaller product id, so arrival order never matters.
+        const item = event.items[0]?.productId ?? null;
+        if (tally.lastCheckoutAt === null || at > tally.lastCheckoutAt
+          || (at === tally.lastCheckoutAt && item !== null && (tally.lastCheckoutProduct === null || compareIds(item, tally.lastCheckoutProduct) < 0))) {
+          tally.lastCheckoutAt = at;
+          tally.lastCheckoutProduct = item;
+        }
         break;
+      }
       case "placed_order":
         addOrder(book, tallyOf(book, event.contactId), event);
         break;
@@ -189,6 +245,7 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
         const tally = tallyOf(book, event.contactId);
         tally.refunds += 1;
         tally.refundedCents += toCents(event.value);
+        tally.lastRefundAt = latest(tally.lastRefundAt, at);
         break;
       }
       case "email_sent": {
@@ -205,13 +262,35 @@ export function addEvents(book: FeatureBook, events: readonly Event[]): void {
       }
       case "email_opened":
         if (event.machineOpen) tallyOf(book, event.contactId).machineOpens += 1;
-        else countEngagement(tallyOf(book, event.contactId), at, "humanOpens");
+        else {
+          countEngagement(tallyOf(book, event.contactId), at, "humanOpens");
+          countActivity(tallyOf(book, event.contactId), at, ACTIVITY_KIND.humanOpen);
+        }
         break;
       case "email_clicked":
         countEngagement(tallyOf(book, event.contactId), at, "clicks");
+        countActivity(tallyOf(book, event.contactId), at, ACTIVITY_KIND.click);
         break;
-      default:
-        // Bounces, unsubscribes and tickets feed guardrails, not these features.
+      case "email_bounced": {
+        // A soft bounce (full mailbox) passes; only a hard bounce stops mail.
+        const tally = tallyOf(book, event.contactId);
+        if (event.hard) tally.lastHardBounceAt = latest(tally.lastHardBounceAt, at);
+        break;
+      }
+      case "complained": {
+        const tally = tallyOf(book, event.contactId);
+        tally.lastComplaintAt = latest(tally.lastComplaintAt, at);
+        break;
+      }
+      case "unsubscribed": {
+        const tally = tallyOf(book, event.contactId);
+        if (event.listId === undefined) tally.lastUnsubscribeAt = latest(tally.lastUnsubscribeAt, at);
+        else tally.lastListUnsubscribeAt = latest(tally.lastListUnsubscribeAt, at);
+        break;
+      }
+      case "ticket_opened":
+      case "ticket_closed":
+        countTicket(tallyOf(book, event.contactId), event.ticketId, at, event.type === "ticket_opened" ? "opened" : "closed");
         break;
     }
   }
@@ -227,6 +306,7 @@ function addOrder(book: FeatureBook, tally: ContactTally, event: EventOf<"placed
     tally.discountCents += toCents(event.discount);
   }
   countEngagement(tally, at, "orders");
+  countActivity(tally, at, ACTIVITY_KIND.order);
   const day = utcDayOf(at);
   const categories = new Set<string>();
   for (const item of event.items) {
@@ -363,6 +443,16 @@ const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   engagement: Object.freeze([]),
   machineOpens: 0,
   emailsSent: 0,
+  activity: Object.freeze([]),
+  lastCheckoutAt: null,
+  lastCheckoutProduct: null,
+  lastRefundAt: null,
+  lastHardBounceAt: null,
+  lastComplaintAt: null,
+  lastUnsubscribeAt: null,
+  lastListUnsubscribeAt: null,
+  openTicketSince: null,
+  lastTicketClosedAt: null,
 });
 
 /**
@@ -414,7 +504,31 @@ export function featuresOf(book: FeatureBook, contactId: string, now: Date): Con
     engagement: engagementDays(tally.engagement),
     machineOpens: tally.machineOpens,
     emailsSent: tally.emailsSent,
+    activity: tally.activity,
+    lastCheckoutAt: tally.lastCheckoutAt,
+    lastCheckoutProduct: tally.lastCheckoutProduct,
+    lastRefundAt: tally.lastRefundAt,
+    lastHardBounceAt: tally.lastHardBounceAt,
+    lastComplaintAt: tally.lastComplaintAt,
+    lastUnsubscribeAt: tally.lastUnsubscribeAt,
+    lastListUnsubscribeAt: tally.lastListUnsubscribeAt,
+    ...ticketState(tally.tickets),
   };
+}
+
+/**
+ * A ticket is open when it was opened and not closed since. A close seen without its open
+ * (the open fell outside the pull) still ends the cooldown clock from the close.
+ */
+function ticketState(tickets: ContactTally["tickets"]): { openTicketSince: number | null; lastTicketClosedAt: number | null } {
+  let openTicketSince: number | null = null;
+  let lastTicketClosedAt: number | null = null;
+  if (tickets === null) return { openTicketSince, lastTicketClosedAt };
+  for (const { opened, closed } of tickets.values()) {
+    if (opened !== null && (closed === null || closed < opened)) openTicketSince = Math.min(openTicketSince ?? opened, opened);
+    if (closed !== null && (opened === null || closed >= opened)) lastTicketClosedAt = Math.max(lastTicketClosedAt ?? closed, closed);
+  }
+  return { openTicketSince, lastTicketClosedAt };
 }
 
 function affinityOf(tally: ContactTally, intent: IntentSettings, today: number) {
@@ -485,6 +599,15 @@ function tallyOf(book: FeatureBook, contactId: string): ContactTally {
       sendTimes: [],
       statedAnswers: null,
       engagement: [],
+      activity: [],
+      lastCheckoutAt: null,
+      lastCheckoutProduct: null,
+      lastRefundAt: null,
+      lastHardBounceAt: null,
+      lastComplaintAt: null,
+      lastUnsubscribeAt: null,
+      lastListUnsubscribeAt: null,
+      tickets: null,
     };
     book.contacts.set(contactId, tally);
   }
@@ -497,6 +620,40 @@ function countIntent(tally: ContactTally, category: string | undefined, at: numb
   const packed = bump(tally.categories.get(category) ?? [], EVIDENCE_STRIDE, utcDayOf(at), EVIDENCE_SLOT[kind]);
   tally.categories.set(category, packed);
 }
+
+/** Records an hour of activity once per kind, keeping the latest ACTIVITY_KEPT hours. */
+function countActivity(tally: ContactTally, at: number, kind: ActivityKind): void {
+  const packed = Math.floor(at / HOUR_MS) * 4 + kind;
+  const list = tally.activity;
+  if (list.length >= ACTIVITY_KEPT && packed < (list[0] ?? -Infinity)) return;
+  let i = list.length;
+  while (i > 0 && (list[i - 1] ?? 0) > packed) i--;
+  if (list[i - 1] === packed) return;
+  const next = inserted(list, i, [packed]);
+  tally.activity = next.length > ACTIVITY_KEPT ? next.slice(next.length - ACTIVITY_KEPT) : next;
+}
+
+/** Remembers a ticket's open or close time (the latest of each), bounded to the TICKETS_KEPT most recently active tickets. */
+function countTicket(tally: ContactTally, ticketId: string, at: number, what: "opened" | "closed"): void {
+  const tickets = tally.tickets ?? new Map<string, { opened: number | null; closed: number | null }>();
+  tally.tickets = tickets;
+  const known = tickets.get(ticketId) ?? { opened: null, closed: null };
+  known[what] = latest(known[what], at);
+  tickets.set(ticketId, known);
+  if (tickets.size <= TICKETS_KEPT) return;
+  let oldestId: string | null = null;
+  let oldestAt = Infinity;
+  for (const [id, t] of tickets) {
+    const last = Math.max(t.opened ?? -Infinity, t.closed ?? -Infinity);
+    if (last < oldestAt || (last === oldestAt && oldestId !== null && compareIds(id, oldestId) > 0)) {
+      oldestId = id;
+      oldestAt = last;
+    }
+  }
+  if (oldestId !== null) tickets.delete(oldestId);
+}
+
+const latest = (known: number | null, at: number): number => (known === null || at > known ? at : known);
 
 function countEngagement(tally: ContactTally, at: number, kind: keyof typeof ENGAGEMENT_SLOT): void {
   tally.engagement = bump(tally.engagement, ENGAGEMENT_STRIDE, utcDayOf(at), ENGAGEMENT_SLOT[kind]);

@@ -1,5 +1,8 @@
-import { decided, MAX_REC_SLOTS } from "../domain/index.js";
-import type { Confidence, Contact, Decided, Product, Profile, PropertyName, PropertyValue, RecommendationReport, SegmentFacts, Settings, SlotExposure } from "../domain/index.js";
+import { decided, EXPERIMENT_FEATURES, FLOWS, MAX_REC_SLOTS, WEEKDAYS } from "../domain/index.js";
+import type {
+  Confidence, Contact, Decided, ExperimentFeature, Flow, GuardLogEntry, GuardrailReport, Product, Profile, PropertyName, PropertyValue,
+  RecommendationReport, RecommendationSettings, SegmentFacts, Settings, SlotExposure, SuppressionKind,
+} from "../domain/index.js";
 import { topCategoryOf } from "./affinity.js";
 import { fitBtyd, meanRepeatValue, type BtydModel, type CustomerHistory } from "./btyd/fit-btyd.js";
 import { calibratedChurn, fitChurnCalibration } from "./btyd/calibrate-churn.js";
@@ -21,6 +24,13 @@ import { recContactOf } from "./recommend/rec-contact.js";
 import { createRecommendationMonitor } from "./recommend/monitor.js";
 import { compileRules } from "./recommend/rules.js";
 import { createKeyedRng, type Rng } from "./rng.js";
+import { createUtcOffset } from "./create-utc-offset.js";
+import { buildSendTimeModel, resolveZone, sendTimeCounts, sendTimeOf, signalMixOf } from "./send-time.js";
+import { frequencyOf } from "./guardrails/frequency.js";
+import { BLOCKS_FLOWS, suppressionProperties, suppressionsOf } from "./guardrails/suppressions.js";
+import { flowsOf, storeMedianGapDays } from "./guardrails/flows.js";
+import { guardLogChanges, suppressionStates } from "./guardrails/guard-log.js";
+import { assignContact, experimentProperties, saltOf, type Arm } from "./experiments/assign.js";
 import { DAY_MS, isoDayOf } from "./utc-day.js";
 import { round2 } from "./round2.js";
 import { plural } from "./plural.js";
@@ -32,6 +42,10 @@ export type ScoreInput = {
   readonly book: FeatureBook;
   /** Slot lists written to each contact, oldest first: rotation demotes what their recent sends showed. */
   readonly slotHistory?: ReadonlyMap<string, readonly SlotExposure[]>;
+  /** Each contact's guard log, oldest first: one abandonment flow per gap, and only changes get logged. */
+  readonly guardLog?: ReadonlyMap<string, readonly GuardLogEntry[]>;
+  /** Salts the holdout hash when Settings leave experiments.salt empty. */
+  readonly installationId?: string;
 };
 
 type Properties = Record<PropertyName, Decided<PropertyValue>>;
@@ -52,7 +66,12 @@ export type ScoreNotes = {
   readonly recommendations: RecommendationReport;
   /** Which personal model ran (EASE or item-kNN) and why. */
   readonly personalModel: { readonly kind: "ease" | "item_knn"; readonly items: number; readonly why: string };
+  /** Suppressions, flows, send hours and experiment arms over the run. */
+  readonly guardrails: GuardrailReport;
 };
+
+/** A guard change for one contact, to append to the store's log after the run. */
+export type GuardChange = { readonly contactId: string; readonly entry: GuardLogEntry };
 
 /** One Profile per contact, every PROPERTIES value present (null when not applicable), each with its reason. */
 export function score(input: ScoreInput, settings: Settings, now: Date, rng: Rng): Profile[] {
@@ -60,7 +79,7 @@ export function score(input: ScoreInput, settings: Settings, now: Date, rng: Rng
 }
 
 /** score(), plus what the run learned about the installation. */
-export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: Rng): { profiles: Profile[]; notes: ScoreNotes } {
+export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: Rng): { profiles: Profile[]; notes: ScoreNotes; guardChanges: GuardChange[] } {
   // Installation-level work happens once here, never per contact.
   const recModel = buildRecModel(input.book, input.products, settings.recommendations, now);
   const rules = compileRules(settings.recommendations, now);
@@ -92,6 +111,24 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
     const risk = round2(calibratedChurn(calibration, model.bgNbd, h.rft, horizon));
     return { ...p, churnRisk: decided(risk, `${p.churnRisk.why}; calibrated on how ${calibration.customers} of this store's customers behaved in the ${calibration.innerHorizonDays} days before today`, p.churnRisk.confidence) };
   });
+  // Send hours: one pass for the store's population histogram and prior strength; each
+  // contact's counts are recomputed in the loop below rather than kept (168 numbers x contacts).
+  const utcOffset = createUtcOffset();
+  const zones = input.contacts.map((contact) => resolveZone(contact.timezone, settings.sendTime));
+  const sendTimeModel = buildSendTimeModel(
+    (function* counts() {
+      for (let i = 0; i < features.length; i++) yield sendTimeCounts(features[i]?.activity ?? [], zones[i]?.zone ?? settings.sendTime.timezone, settings.sendTime, now, utcOffset);
+    })(),
+    settings,
+  );
+  const salt = saltOf(settings.experiments, input.installationId ?? "");
+  const baseline = baselineRecommendations(settings.recommendations);
+  const baselineModel = { ...recModel, settings: baseline };
+  const productById = new Map(input.products.map((p) => [p.id, p]));
+  const storeGapDays = storeMedianGapDays(features.map((f) => f.orderTimes));
+  const guardChanges: GuardChange[] = [];
+  const tally = createGuardTally(input.contacts.length);
+
   const clvs = predictions.map((p) => p.clv12m.value).filter((v): v is number => v !== null);
   const thresholds = clvTiers(clvs);
   const sortedClvs = [...clvs].sort((a, b) => a - b);
@@ -119,7 +156,26 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       consent: contact.consent,
       lifecycle: lifecycle.value,
     };
-    const segment = assignSegment(facts, settings.segments.segments);
+    const assignment = assignContact(contact.id, salt, settings.experiments);
+    const arm = assignment.arms;
+    const segment = arm.segments === "treated"
+      ? assignSegment(facts, settings.segments.segments)
+      : { segment: decided<string | null>(null, heldOutWhy("segments", arm.segments, assignment.globalHoldout, "no named segment")), why: decided("", heldOutWhy("segments", arm.segments, assignment.globalHoldout, "no named segment")) };
+    const zone = zones[i] ?? resolveZone(contact.timezone, settings.sendTime);
+    const counts = sendTimeCounts(f.activity, zone.zone, settings.sendTime, now, utcOffset);
+    const mix = signalMixOf(f.activity, settings.sendTime, now);
+    const sendTime = arm.send_time === "treated"
+      ? sendTimeOf(counts, zone, sendTimeModel, settings, now, utcOffset, undefined, mix)
+      : sendTimeOf(counts, zone, sendTimeModel, settings, now, utcOffset, { why: heldOutWhy("send time", arm.send_time, assignment.globalHoldout, "the store's best hour") }, mix);
+    const frequency = frequencyOf(f, { engagement: engagement.level.value, clvTier: clvTier.value }, settings, now);
+    const suppressions = [...suppressionsOf(contact, f, utcOffset(zone.zone, now.getTime()), settings, now), ...frequency.suppressions];
+    const log = input.guardLog?.get(contact.id) ?? [];
+    const flows = flowsOf(contact, f, { products: productById, storeGapDays, blocking: suppressions.filter((x) => BLOCKS_FLOWS.has(x.kind)), log }, settings, now);
+    // Quiet hours flip twice a day for everyone: logged, they would bury the changes worth reading.
+    const states = [...suppressionStates(suppressions).filter((x) => x.key !== "quiet_hours"), ...flows.states];
+    for (const entry of guardLogChanges(log, states, now)) guardChanges.push({ contactId: contact.id, entry });
+    const suppressed = suppressionProperties(suppressions);
+    tally.count(suppressed.tailor_suppress_promos.value, suppressions.map((x) => x.kind), frequency.fatigued.value, flows, sendTime.confidence.value !== "low" && arm.send_time === "treated", assignment.globalHoldout, arm);
     const properties: Properties = {
       tailor_lifecycle: lifecycle,
       ...orderProperties(f),
@@ -147,9 +203,19 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       tailor_engagement_level: engagement.level,
       tailor_segment: decided(segment.segment.value ?? "", segment.segment.why),
       tailor_segment_why: segment.why,
+      tailor_best_send_hour: sendTime.hour,
+      tailor_best_send_hour_utc: sendTime.hourUtc,
+      tailor_best_send_day: sendTime.day,
+      tailor_send_time_confidence: sendTime.confidence,
+      tailor_sends_left_7d: frequency.sendsLeft,
+      tailor_fatigued: frequency.fatigued,
+      ...suppressed,
+      ...flows.properties,
+      ...experimentProperties(assignment, settings.experiments),
     };
     const recContact = recContactOf(contact, f, { settings: settings.recommendations, now, categories, slotHistory: input.slotHistory?.get(contact.id) ?? [] });
-    const filled = fillSlots(recContact, recModel, GENERATORS, rules, createKeyedRng(seed, `${contact.id}\u0000${week}`));
+    const personalised = arm.recommendations === "treated";
+    const filled = fillSlots(recContact, personalised ? recModel : baselineModel, GENERATORS, rules, createKeyedRng(seed, `${contact.id}\u0000${week}`));
     monitor.observe({
       contactId: contact.id,
       slots: filled.map((e) => (e.pick === null ? null : { productId: e.pick.product.id, source: e.pick.source, step: e.pick.step })),
@@ -162,7 +228,7 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       const slotName = settings.recommendations.slots[slot]?.name;
       const fields = entry === undefined || slotName === undefined
         ? UNUSED_SLOT
-        : slotFields(entry.pick, `${slotName}: ${entry.pick === null ? entry.why : entry.pick.why}`);
+        : slotFields(entry.pick, `${slotName}: ${personalised ? "" : `${heldOutWhy("recommendations", arm.recommendations, assignment.globalHoldout, "bestsellers")}; `}${entry.pick === null ? entry.why : entry.pick.why}`);
       [properties[idKey], properties[titleKey], properties[urlKey], properties[imageKey], properties[priceKey]] = fields;
     });
     return { contactId: contact.id, properties };
@@ -175,6 +241,62 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       machineOpenShare: Number.isFinite(opens) ? opens : null,
       recommendations: monitor.report(),
       personalModel: { kind: recModel.personal.kind, items: recModel.personal.items, why: recModel.personal.why },
+      guardrails: tally.report(sendTimeModel, guardChanges.length),
+    },
+    guardChanges,
+  };
+}
+
+/**
+ * What a contact outside a feature's treated arm gets: the baseline a marketer would send
+ * without Tailor, so treated vs holdout measures the feature and nothing else.
+ */
+function heldOutWhy(feature: string, arm: Arm, globalHoldout: boolean, baselineName: string): string {
+  if (globalHoldout) return `global holdout: ${baselineName}, the baseline`;
+  return arm === "holdout" ? `${feature} holdout: ${baselineName}, the baseline` : `${feature} not piloted for this contact: ${baselineName}`;
+}
+
+/** Every slot filled from best sellers (then trending), with no exploration: the "bestseller block" baseline recommendations are measured against. */
+function baselineRecommendations(s: RecommendationSettings): RecommendationSettings {
+  return {
+    ...s,
+    explorationShare: 0,
+    slots: s.slots.map((slot) => ({ name: slot.name, source: "bestsellers" as const, within: "any" as const, fallbacks: [{ source: "trending" as const, within: "any" as const }] })),
+  };
+}
+
+/** Counts for the run report's guardrail lines, kept as plain numbers while contacts stream by. */
+function createGuardTally(contacts: number) {
+  let suppressed = 0;
+  let fatigued = 0;
+  let ownHour = 0;
+  let holdout = 0;
+  let heldBack = 0;
+  const suppressedBy: Partial<Record<SuppressionKind, number>> = {};
+  const flowCounts = Object.fromEntries(FLOWS.map((flow) => [flow, 0])) as Record<Flow, number>;
+  const arms = Object.fromEntries(EXPERIMENT_FEATURES.map((f) => [f, { treated: 0, holdout: 0, off: 0 }])) as Record<ExperimentFeature, Record<Arm, number>>;
+  return {
+    count(isSuppressed: boolean, kinds: readonly SuppressionKind[], isFatigued: boolean, flows: { readonly states: readonly { readonly key: string; readonly on: boolean }[] }, own: boolean, inHoldout: boolean, arm: Readonly<Record<ExperimentFeature, Arm>>): void {
+      if (isSuppressed) suppressed++;
+      for (const kind of kinds) suppressedBy[kind] = (suppressedBy[kind] ?? 0) + 1;
+      if (isFatigued) fatigued++;
+      for (const state of flows.states) {
+        if (!state.on) continue;
+        if (state.key === "abandonment_gap") heldBack++;
+        else if (state.key in flowCounts) flowCounts[state.key as Flow]++;
+      }
+      if (own) ownHour++;
+      if (inHoldout) holdout++;
+      else for (const feature of EXPERIMENT_FEATURES) arms[feature][arm[feature]]++;
+    },
+    report(model: ReturnType<typeof buildSendTimeModel>, logEntries: number): GuardrailReport {
+      const day = WEEKDAYS[Math.floor(model.populationBin / 24)] ?? "monday";
+      const populationHour = `${day.charAt(0).toUpperCase()}${day.slice(1)} ${String(model.populationBin % 24).padStart(2, "0")}:00 local`;
+      return {
+        contacts, suppressed, suppressedBy, fatigued, flows: flowCounts, abandonmentHeldBack: heldBack,
+        sendTime: { ownHour, populationHour, priorStrength: model.priorStrength, why: model.strengthWhy },
+        holdout, arms, logEntries,
+      };
     },
   };
 }

@@ -6,6 +6,7 @@ import { errorHandler } from "./middleware/error-handler.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { feedRoutes } from "./routes/feed-routes.js";
 import { installationRoutes } from "./routes/installation-routes.js";
+import { liftRoutes } from "./routes/lift-routes.js";
 import { profileRoutes } from "./routes/profile-routes.js";
 import { segmentRoutes } from "./routes/segment-routes.js";
 
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(feedRoutes(deps.store));
   app.use(profileRoutes(deps.store));
   app.use(segmentRoutes(deps.store));
+  app.use(liftRoutes(deps.store));
   app.use(installationRoutes(deps.store, views));
   app.use(errorHandler(deps.log));
   return app;

@@ -5,6 +5,8 @@ import type {
   Cursor,
   Event,
   Feed,
+  GuardKey,
+  GuardLogEntry,
   PageCommit,
   Product,
   Profile,
@@ -17,9 +19,9 @@ import type {
   Stream,
   WrittenValues,
 } from "../domain/index.js";
-import { SLOT_EXPOSURES_KEPT } from "../domain/index.js";
+import { GUARD_LOG_KEPT, SLOT_EXPOSURES_KEPT } from "../domain/index.js";
 import { appendDurably, sizeOf, truncateTo } from "./append-durably.js";
-import { keepLatestExposures } from "./keep-latest-exposures.js";
+import { keepLatest } from "./keep-latest.js";
 import { NDJSON_CHUNK, readNdjson, toNdjson } from "./read-ndjson.js";
 import { reviveContact, reviveEvent, reviveProduct, toEventLine } from "./revive-dates.js";
 import { createFrozenStringifier } from "./stringify-frozen.js";
@@ -40,6 +42,9 @@ import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-f
  *   slot-history.ndjson   append-only [contactId, [[at, productIds], ...]] lines, a contact's
  *                         lines oldest first; rewritten as one line per contact when it
  *                         holds more than 2 lines per contact.
+ *   guard-log.ndjson      append-only [contactId, [[at, key, on, reason, until, ref?], ...]]
+ *                         lines, a contact's lines oldest first; rewritten as one line per
+ *                         contact when it holds more than twice the entries still kept.
  *   profiles.ndjson       replaced whole by saveProfiles.
  *   feed.json             replaced whole by saveFeed.
  *
@@ -65,6 +70,7 @@ const QUARANTINE = "quarantine.ndjson";
 const WRITTEN_SNAPSHOT = "written.json";
 const WRITTEN_JOURNAL = "written.ndjson";
 const SLOT_HISTORY = "slot-history.ndjson";
+const GUARD_LOG = "guard-log.ndjson";
 const PROFILES = "profiles.ndjson";
 const FEED = "feed.json";
 /** Generation files a commit may refer to; anything else of this shape is left over from a crash. */
@@ -88,6 +94,9 @@ type Keyed = Contact | Product;
 type RecordLog<T extends Keyed> = { byId: Map<string, T>; lines: number };
 /** Arrays, not objects: a million contacts' history parses noticeably faster without the keys. */
 type SlotHistoryLine = readonly [contactId: string, exposures: readonly (readonly [at: number, productIds: readonly string[]])[]];
+/** One guard change as an array, like slot history; `ref` only when the entry has one. */
+type GuardTuple = readonly [at: number, key: GuardKey, on: boolean, reason: string, until: number | null, ref?: string];
+type GuardLogLine = readonly [contactId: string, entries: readonly GuardTuple[]];
 type JournalLine = { readonly runId: string; readonly at: string; readonly changes: readonly { contactId: string; set: Readonly<Record<PropertyName, PropertyValue>> }[] };
 
 /** An installation's folder, opened (and recovered) once; every write goes through one queue. */
@@ -107,6 +116,10 @@ export async function openInstallationFolder(folder: string) {
   let profiles: Map<string, Profile> | null = null;
   let slotHistory: Map<string, readonly SlotExposure[]> | null = null;
   let slotHistoryLines = 0;
+  let guardLog: Map<string, readonly GuardLogEntry[]> | null = null;
+  // Entries in the file and entries kept: their gap is what a compaction would drop.
+  let guardLogOnDisk = 0;
+  let guardLogKept = 0;
   let queue: Promise<unknown> = Promise.resolve();
   // Set when a failed write could not be rolled back: the files no longer match `commit`.
   let broken: unknown = null;
@@ -235,6 +248,39 @@ export async function openInstallationFolder(folder: string) {
     slotHistoryLines = history.size;
   }
 
+  async function loadGuardLog(): Promise<Map<string, readonly GuardLogEntry[]>> {
+    if (guardLog !== null) return guardLog;
+    const loaded = new Map<string, readonly GuardLogEntry[]>();
+    // Keys and most reasons repeat across a million contacts: one shared string each, as for product ids.
+    const interned = new Map<string, string>();
+    const intern = <S extends string>(text: S): S => (interned.get(text) as S | undefined) ?? (interned.set(text, text), text);
+    guardLogOnDisk = 0;
+    guardLogKept = 0;
+    for await (const chunk of readNdjson(at(GUARD_LOG), await sizeOf(at(GUARD_LOG)), (raw) => raw as GuardLogLine)) {
+      for (const [contactId, tuples] of chunk) {
+        const list = tuples.map((t) => fromGuardTuple(t, intern));
+        // A compacted line is already the contact's sorted, bounded list: taken as it is.
+        if (!loaded.has(contactId) && list.length <= GUARD_LOG_KEPT && isOldestFirst(list)) loaded.set(contactId, list);
+        else for (const entry of list) loaded.set(contactId, keepLatest(loaded.get(contactId) ?? [], entry, GUARD_LOG_KEPT));
+        guardLogOnDisk += list.length;
+      }
+    }
+    for (const list of loaded.values()) guardLogKept += list.length;
+    guardLog = loaded;
+    return loaded;
+  }
+
+  /**
+   * Rewrites the guard log as one line per contact once most of its entries are ones no longer
+   * kept. Counted in entries, not lines as for slot history: a contact keeps up to 50 entries, so
+   * a line count would rewrite every kept entry each time as many changes as contacts arrived.
+   */
+  async function compactGuardLog(log: ReadonlyMap<string, readonly GuardLogEntry[]>): Promise<void> {
+    if (guardLogOnDisk < MIN_LINES_TO_COMPACT || guardLogOnDisk <= 2 * guardLogKept) return;
+    await writeFileAtomic(at(GUARD_LOG), linesPerContact(log, (contactId, list): GuardLogLine => [contactId, list.map(toGuardTuple)]));
+    guardLogOnDisk = guardLogKept;
+  }
+
   return {
     getCursor: (stream: Stream): Cursor | null => commit.cursors[stream] ?? null,
     getCleanState: (): unknown => JSON.parse(cleanStateJson),
@@ -354,6 +400,36 @@ export async function openInstallationFolder(folder: string) {
     /** Lists are replaced, never changed in place, so a shallow copy of the map is a stable snapshot. */
     readSlotHistory: async (): Promise<ReadonlyMap<string, readonly SlotExposure[]>> => new Map(await serially(loadSlotHistory)),
 
+    appendGuardLog: (entries: readonly { readonly contactId: string; readonly entry: GuardLogEntry }[]): Promise<void> =>
+      serially(async () => {
+        if (entries.length === 0) return;
+        const log = await loadGuardLog();
+        const lines = entries.map(({ contactId, entry }): GuardLogLine => [contactId, [toGuardTuple(entry)]]);
+        const before = await sizeOf(at(GUARD_LOG));
+        try {
+          // Durable before it counts: the torn tail of a crash mid-append is trimmed on open. In
+          // slices, so a first run's change for every one of a million contacts is never one string.
+          for (let i = 0; i < lines.length; i += NDJSON_CHUNK) await appendDurably(at(GUARD_LOG), toNdjson(lines.slice(i, i + NDJSON_CHUNK)));
+        } catch (error) {
+          // A partial line left in place would glue itself to the next append and fail every later load.
+          await truncateTo(at(GUARD_LOG), before).catch(() => { broken = error; });
+          throw error;
+        }
+        for (const [contactId, [tuple]] of lines) {
+          if (tuple === undefined) continue;
+          const kept = log.get(contactId) ?? [];
+          // Revived from its own line, so the entry is exactly what a reopen would read back.
+          const next = keepLatest(kept, fromGuardTuple(tuple), GUARD_LOG_KEPT);
+          log.set(contactId, next);
+          guardLogKept += next.length - kept.length;
+        }
+        guardLogOnDisk += lines.length;
+        await tidy(() => compactGuardLog(log));
+      }),
+
+    /** Lists are replaced, never changed in place, so a shallow copy of the map is a stable snapshot. */
+    readGuardLog: async (): Promise<ReadonlyMap<string, readonly GuardLogEntry[]>> => new Map(await serially(loadGuardLog)),
+
     saveProfiles: (list: readonly Profile[]): Promise<void> =>
       serially(async () => {
         await writeFileAtomic(at(PROFILES), slices(list));
@@ -389,6 +465,7 @@ async function recover(folder: string): Promise<CommitRecord> {
   }
   await trimTornLine(join(folder, WRITTEN_JOURNAL));
   await trimTornLine(join(folder, SLOT_HISTORY));
+  await trimTornLine(join(folder, GUARD_LOG));
   const live = new Set([commit.contactsFile, commit.productsFile, commit.cleanStateFile]);
   for (const name of await readdir(folder)) {
     if ((GENERATED.test(name) && !live.has(name)) || name.endsWith(".tmp")) await unlink(join(folder, name)).catch(ignoreMissing);
@@ -478,14 +555,18 @@ function applyWritten(values: Map<string, Readonly<Record<PropertyName, Property
 }
 
 function addExposure(history: Map<string, readonly SlotExposure[]>, contactId: string, exposure: SlotExposure): void {
-  history.set(contactId, keepLatestExposures(history.get(contactId) ?? [], exposure));
+  history.set(contactId, keepLatest(history.get(contactId) ?? [], exposure, SLOT_EXPOSURES_KEPT));
 }
 
-function* slotHistoryText(history: ReadonlyMap<string, readonly SlotExposure[]>): Iterable<string> {
+function slotHistoryText(history: ReadonlyMap<string, readonly SlotExposure[]>): Iterable<string> {
+  return linesPerContact(history, (contactId, list): SlotHistoryLine => [contactId, list.map((e) => [e.at, e.productIds])]);
+}
+
+/** One NDJSON line per contact, for rewriting a per-contact log whole. */
+function* linesPerContact<T>(lists: ReadonlyMap<string, T>, toLine: (contactId: string, list: T) => unknown): Iterable<string> {
   let text = "";
-  for (const [contactId, list] of history) {
-    const line: SlotHistoryLine = [contactId, list.map((e) => [e.at, e.productIds])];
-    text += JSON.stringify(line) + "\n";
+  for (const [contactId, list] of lists) {
+    text += JSON.stringify(toLine(contactId, list)) + "\n";
     // Written in pieces of about 1 MB, so a million contacts never become one giant string.
     if (text.length > 1 << 20) {
       yield text;
@@ -493,6 +574,19 @@ function* slotHistoryText(history: ReadonlyMap<string, readonly SlotExposure[]>)
     }
   }
   if (text !== "") yield text;
+}
+
+function toGuardTuple({ at, key, on, reason, until, ref }: GuardLogEntry): GuardTuple {
+  return ref === undefined ? [at, key, on, reason, until] : [at, key, on, reason, until, ref];
+}
+
+function fromGuardTuple([at, key, on, reason, until, ref]: GuardTuple, intern: <S extends string>(text: S) => S = (text) => text): GuardLogEntry {
+  const entry = { at, key: intern(key), on, reason: intern(reason), until };
+  return ref === undefined ? entry : { ...entry, ref };
+}
+
+function isOldestFirst(list: readonly { readonly at: number }[]): boolean {
+  return list.every((e, i) => i === 0 || (list[i - 1]?.at ?? 0) <= e.at);
 }
 
 function* slices(list: readonly Profile[]): Iterable<string> {

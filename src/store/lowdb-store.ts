@@ -23,7 +23,8 @@ type Doc = {
 /**
  * The embedded default store: `<dir>/tailor.json` (lowdb) for installations, settings and
  * runs, and `<dir>/<installationId>/` for records, events, quarantine, written values,
- * profiles and the feed (see installation-folder.ts for the files and the commit protocol).
+ * slot history, the guard log, profiles and the feed (see installation-folder.ts for the
+ * files and the commit protocol).
  */
 export async function createLowdbStore(dir: string): Promise<Store> {
   await mkdir(dir, { recursive: true });
@@ -84,6 +85,8 @@ export async function createLowdbStore(dir: string): Promise<Store> {
 
     appendSlotHistory: async (installationId, entries) => { await (await folderOf(installationId)).appendSlotHistory(entries); },
     readSlotHistory: async (installationId) => (await folderOf(installationId)).readSlotHistory(),
+    appendGuardLog: async (installationId, entries) => { await (await folderOf(installationId)).appendGuardLog(entries); },
+    readGuardLog: async (installationId) => (await folderOf(installationId)).readGuardLog(),
 
     saveProfiles: async (installationId, profiles) => { await (await folderOf(installationId)).saveProfiles(profiles); },
     getProfile: async (installationId, contactId) => (await folderOf(installationId)).getProfile(contactId),

@@ -1,10 +1,11 @@
 import { setImmediate } from "node:timers/promises";
-import { SettingsSchema } from "../domain/index.js";
+import { GUARD_LOG_KEPT, SettingsSchema, SLOT_EXPOSURES_KEPT } from "../domain/index.js";
 import type {
   Contact,
   Cursor,
   Event,
   Feed,
+  GuardLogEntry,
   Installation,
   Product,
   Profile,
@@ -16,7 +17,7 @@ import type {
   Stream,
   Store,
 } from "../domain/index.js";
-import { keepLatestExposures } from "./keep-latest-exposures.js";
+import { keepLatest } from "./keep-latest.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { NDJSON_CHUNK } from "./read-ndjson.js";
 
@@ -34,6 +35,7 @@ type Space = {
   profiles: Map<string, Profile>;
   feed: Feed | null;
   slotHistory: Map<string, readonly SlotExposure[]>;
+  guardLog: Map<string, readonly GuardLogEntry[]>;
 };
 
 /** A Store in Maps, for tests and dry runs: same behaviour as the lowdb store, nothing on disk. */
@@ -57,6 +59,7 @@ export function createMemoryStore(): Store {
         profiles: new Map(),
         feed: null,
         slotHistory: new Map(),
+        guardLog: new Map(),
       };
       spaces.set(installationId, space);
     }
@@ -112,12 +115,20 @@ export function createMemoryStore(): Store {
       const history = spaceOf(installationId).slotHistory;
       for (const { contactId, exposure } of entries) {
         // Copied, as if it went through JSON: the caller may reuse its arrays.
-        history.set(contactId, keepLatestExposures(history.get(contactId) ?? [], { at: exposure.at, productIds: [...exposure.productIds] }));
+        history.set(contactId, keepLatest(history.get(contactId) ?? [], { at: exposure.at, productIds: [...exposure.productIds] }, SLOT_EXPOSURES_KEPT));
       }
       return Promise.resolve();
     },
     // Lists are replaced, never changed in place, so a shallow copy of the map is a stable snapshot.
     readSlotHistory: (installationId) => Promise.resolve(new Map(spaceOf(installationId).slotHistory)),
+
+    appendGuardLog(installationId, entries) {
+      const log = spaceOf(installationId).guardLog;
+      for (const { contactId, entry } of entries) log.set(contactId, keepLatest(log.get(contactId) ?? [], copyGuardEntry(entry), GUARD_LOG_KEPT));
+      return Promise.resolve();
+    },
+    // Lists are replaced, never changed in place, as for slot history.
+    readGuardLog: (installationId) => Promise.resolve(new Map(spaceOf(installationId).guardLog)),
 
     saveProfiles(installationId, profiles) {
       spaceOf(installationId).profiles = new Map(profiles.map((p) => [p.contactId, p]));
@@ -143,6 +154,11 @@ export function createMemoryStore(): Store {
       return Promise.resolve({ total: all.length, items: newestFirstItems.slice(offset, offset + Math.max(0, page.limit)) });
     },
   };
+}
+
+/** Only the entry's own fields, as if it went through JSON: the caller may reuse or extend its object. */
+function copyGuardEntry({ at, key, on, reason, until, ref }: GuardLogEntry): GuardLogEntry {
+  return ref === undefined ? { at, key, on, reason, until } : { at, key, on, reason, until, ref };
 }
 
 /** Chunks of an in-memory list, the same size the lowdb store reads its logs in. */

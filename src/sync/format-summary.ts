@@ -1,4 +1,4 @@
-import type { RecommendationReport, RunSummary } from "../domain/index.js";
+import type { GuardrailReport, RecommendationReport, RunSummary } from "../domain/index.js";
 
 const n = (value: number): string => value.toLocaleString("en-US");
 
@@ -20,6 +20,7 @@ export function formatSummary(s: RunSummary): string {
   if (s.model !== undefined) lines.push(`  predictions     ${s.model.confidence} confidence: ${s.model.why}`);
   if (s.machineOpenShare !== undefined && s.machineOpenShare !== null) lines.push(`  machine opens   ${(s.machineOpenShare * 100).toFixed(1)} % of opens (Apple MPP pre-fetch), not counted as engagement`);
   if (s.recommendations !== undefined) lines.push(...formatRecommendations(s.recommendations));
+  if (s.guardrails !== undefined) lines.push(...formatGuardrails(s.guardrails));
   for (const w of s.warnings) lines.push(`  warning         ${w}`);
   if (s.error !== undefined) lines.push(`  error           ${s.error}`);
   return lines.join("\n");
@@ -41,5 +42,19 @@ function formatRecommendations(r: RecommendationReport): string[] {
     `  slots           ${n(r.slotsFilled)} filled, ${n(r.slotsEmpty)} empty; coverage ${pct(r.coverage)} of ${n(r.productsEligible)} eligible products, diversity ${pct(r.diversity)}, fallback ${pct(r.fallbackShare)}, exploration ${pct(r.explorationShare)}`,
     `  slot sources    ${sources === "" ? "none" : sources}`,
     `  slot leaks      ${leaks === 0 ? "0 (every slot re-checked against the rules)" : `${n(leaks)}: ${Object.entries(r.leaks).filter(([, c]) => c > 0).map(([k, c]) => `${k} ${n(c)}`).join(", ")}`}`,
+  ];
+}
+
+/** Who is suppressed and why, who is flagged for which flow, where send hours came from, and the experiment arms. */
+function formatGuardrails(g: GuardrailReport): string[] {
+  const by = Object.entries(g.suppressedBy).sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${kind} ${n(count)}`).join(", ");
+  const flows = Object.entries(g.flows).map(([flow, count]) => `${flow} ${n(count)}`).join(", ");
+  const arms = Object.entries(g.arms).map(([feature, a]) => `${feature} ${n(a.treated)}/${n(a.holdout)}/${n(a.off)}`).join(", ");
+  return [
+    `  suppressed      ${n(g.suppressed)} of ${n(g.contacts)} contacts${by === "" ? "" : ` (${by})`}; ${n(g.fatigued)} fatigued`,
+    `  flows           ${flows}${g.abandonmentHeldBack > 0 ? `; ${n(g.abandonmentHeldBack)} abandonment flows held back by the gap` : ""}`,
+    `  send hour       ${n(g.sendTime.ownHour)} contacts on their own hour, the rest on the store's (${g.sendTime.populationHour}); ${g.sendTime.why}`,
+    `  experiments     global holdout ${n(g.holdout)}; treated/holdout/off: ${arms}`,
+    `  guard log       ${n(g.logEntries)} changes recorded`,
   ];
 }

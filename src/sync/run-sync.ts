@@ -53,10 +53,12 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
     const warnings = await pullAll(connector, store, cleaner, installationId, runId, progress);
     const ingest = cleaner.report();
 
-    const { profiles, contacts, products, notes } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
+    const { profiles, contacts, products, notes, guardChanges } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
     const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
     const pushed = dryRun ? { written: 0, failures: 0, calls: 0, slotsShown: [] } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
     if (pushed.slotsShown.length > 0) await store.appendSlotHistory(installationId, exposuresOf(profiles, pushed.slotsShown, startedAt));
+    // A dry run decides nothing: its guard changes (a flow starting, a suppression ending) are not logged.
+    if (!dryRun && guardChanges.length > 0) await store.appendGuardLog(installationId, guardChanges);
 
     const { recommendations } = notes;
     const alerts = recommendationAlerts(recommendations, await previousReport(store, installationId, runId));
@@ -83,6 +85,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
       model: notes.predictions,
       machineOpenShare: notes.machineOpenShare,
       recommendations,
+      guardrails: notes.guardrails,
       alerts,
     };
     await store.saveRun(summary);
@@ -150,6 +153,7 @@ async function scoreAll(store: Store, installationId: string, settings: Settings
   const products = await collect(store.readProducts(installationId));
   const contactList = await collect(store.readContacts(installationId));
   const slotHistory = await store.readSlotHistory(installationId);
+  const guardLog = await store.readGuardLog(installationId);
   const book = createFeatureBook(products, settings);
   let folded = 0;
   for await (const events of store.readEvents(installationId)) {
@@ -157,10 +161,10 @@ async function scoreAll(store: Store, installationId: string, settings: Settings
     folded += events.length;
     progress({ phase: "score", label: "events", done: folded, total: null });
   }
-  const { profiles, notes } = scoreRun({ contacts: contactList, products, book, slotHistory }, settings, now, createRng(seed));
+  const { profiles, notes, guardChanges } = scoreRun({ contacts: contactList, products, book, slotHistory, guardLog, installationId }, settings, now, createRng(seed));
   progress({ phase: "score", label: "contacts", done: profiles.length, total: profiles.length });
   const contacts = new Map<string, Contact>(contactList.map((c) => [c.id, c]));
-  return { profiles, contacts, products, notes };
+  return { profiles, contacts, products, notes, guardChanges };
 }
 
 /**

@@ -27,7 +27,7 @@ export function composedSlots(seed: number): SlotsMethod {
     }
     const { model, rules, categories } = built;
     // An orders file knows customers only by id: everything else takes the contact defaults.
-    const contact: Contact = { id: customerId, espIds: {}, createdAt: new Date(0), timezone: "UTC", consent: "subscribed", preferences: {} };
+    const contact: Contact = { id: customerId, espIds: {}, createdAt: new Date(0), consent: "subscribed", preferences: {} };
     const features = featuresOf(data.book, customerId, data.now);
     const rec = recContactOf(contact, features, { settings: data.settings.recommendations, now: data.now, categories });
     return fillSlots(rec, model, GENERATORS, rules, createKeyedRng(seed, customerId)).flatMap((slot) =>

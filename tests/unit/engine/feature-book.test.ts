@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Event, EventOf } from "../../../src/domain/index.js";
-import { addEvents, createFeatureBook, featuresOf, halfLifeWeight } from "../../../src/engine/feature-book.js";
+import { ACTIVITY_KEPT, ACTIVITY_KIND, addEvents, createFeatureBook, featuresOf, halfLifeWeight, HOUR_MS, unpackActivity } from "../../../src/engine/feature-book.js";
 import { cart, categoryView, DAY, daysAgo, item, NOW, order, product, refund, settingsWith, view } from "./fixtures.js";
 
 const catalog = [
@@ -52,6 +52,8 @@ describe("featuresOf", () => {
       itemPrices: { units: 0, total: 0, min: null, max: null },
       categoryScores: {}, categoryEvidence: {}, purchasedAt: {}, engagement: [], machineOpens: 0, emailsSent: 0,
       lastQuantity: {}, viewedAt: new Map(), cartedAt: new Map(), sendTimes: [], statedAnswers: {},
+      activity: [], lastCheckoutAt: null, lastCheckoutProduct: null, lastRefundAt: null, lastHardBounceAt: null,
+      lastComplaintAt: null, lastUnsubscribeAt: null, lastListUnsubscribeAt: null, openTicketSince: null, lastTicketClosedAt: null,
     });
   });
 
@@ -167,6 +169,67 @@ describe("featuresOf", () => {
   it("keeps each contact's features apart", () => {
     const book = fold([...history, order("c9", daysAgo(1), 12, [item("sock")])]);
     expect([featuresOf(book, "c9", NOW).orders, featuresOf(book, "c1", NOW).orders]).toEqual([1, 3]);
+  });
+});
+
+describe("featuresOf: what guardrails and the send hour read", () => {
+  const H = HOUR_MS;
+  const at = (ms: number) => new Date(ms);
+  const base = Math.floor(NOW.getTime() / H) * H - 48 * H;
+  let n = 0;
+  const ev = <T extends Event["type"]>(type: T, t: number, fields: Record<string, unknown> = {}) =>
+    ({ id: `g${++n}`, contactId: "c1", at: at(t), type, campaignId: "", ...fields }) as unknown as EventOf<T>;
+
+  it("records one activity entry per hour and kind, never a machine open", () => {
+    const f = featuresOf(fold([
+      view("c1", "shoe", at(base + 60_000)), view("c1", "sock", at(base + 120_000)), cart("c1", "shoe", at(base + 180_000)),
+      ev("email_clicked", base + H), opened("c1", at(base + 2 * H), true), opened("c1", at(base + 3 * H), false),
+      order("c1", at(base + 4 * H), 10, [item("sock")]),
+    ]), "c1", NOW);
+    expect(f.activity.map(unpackActivity)).toEqual([
+      { hour: base / H, kind: ACTIVITY_KIND.site },
+      { hour: base / H + 1, kind: ACTIVITY_KIND.click },
+      { hour: base / H + 3, kind: ACTIVITY_KIND.humanOpen },
+      { hour: base / H + 4, kind: ACTIVITY_KIND.order },
+    ]);
+  });
+
+  it("keeps the latest ACTIVITY_KEPT activity hours whatever order they arrive in", () => {
+    const clicks = Array.from({ length: ACTIVITY_KEPT + 5 }, (_, i) => ev("email_clicked", base - i * H));
+    const forward = featuresOf(fold(clicks), "c1", NOW).activity;
+    expect(forward).toHaveLength(ACTIVITY_KEPT);
+    expect(unpackActivity(forward[0]!).hour).toBe(base / H - ACTIVITY_KEPT + 1);
+    expect(featuresOf(fold([...clicks].reverse(), 4), "c1", NOW).activity).toEqual(forward);
+  });
+
+  it("knows the latest checkout, refund, hard bounce, complaint and unsubscribes, telling a list unsubscribe apart", () => {
+    const f = featuresOf(fold([
+      ev("started_checkout", base, { value: 5, items: [item("sock")] }), refund("c1", at(base + H), 1),
+      ev("email_bounced", base + 2 * H, { hard: false }), ev("email_bounced", base + 3 * H, { hard: true }),
+      ev("complained", base + 4 * H), ev("unsubscribed", base + 5 * H), ev("unsubscribed", base + 6 * H, { listId: "news" }),
+    ]), "c1", NOW);
+    expect([f.lastCheckoutAt, f.lastCheckoutProduct, f.lastRefundAt, f.lastHardBounceAt, f.lastComplaintAt, f.lastUnsubscribeAt, f.lastListUnsubscribeAt])
+      .toEqual([base, "sock", base + H, base + 3 * H, base + 4 * H, base + 5 * H, base + 6 * H]);
+  });
+
+  it("knows which tickets are open and when the last one closed, whatever order the events arrive in", () => {
+    const events = [
+      ev("ticket_opened", base, { ticketId: "t1" }), ev("ticket_closed", base + H, { ticketId: "t1" }),
+      ev("ticket_opened", base + 2 * H, { ticketId: "t2" }),
+      ev("ticket_closed", base + 3 * H, { ticketId: "t3" }),
+    ];
+    const f = featuresOf(fold(events), "c1", NOW);
+    expect([f.openTicketSince, f.lastTicketClosedAt]).toEqual([base + 2 * H, base + 3 * H]);
+    expect(featuresOf(fold([...events].reverse()), "c1", NOW)).toEqual(f);
+    const closed = featuresOf(fold([...events, ev("ticket_closed", base + 5 * H, { ticketId: "t2" })]), "c1", NOW);
+    expect([closed.openTicketSince, closed.lastTicketClosedAt]).toEqual([null, base + 5 * H]);
+  });
+
+  it("reopens a ticket opened again after it closed", () => {
+    const f = featuresOf(fold([
+      ev("ticket_opened", base, { ticketId: "t1" }), ev("ticket_closed", base + H, { ticketId: "t1" }), ev("ticket_opened", base + 2 * H, { ticketId: "t1" }),
+    ]), "c1", NOW);
+    expect([f.openTicketSince, f.lastTicketClosedAt]).toEqual([base + 2 * H, null]);
   });
 });
 

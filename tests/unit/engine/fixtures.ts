@@ -48,5 +48,10 @@ export const settingsWith = (overrides: Partial<{ [K in keyof Settings]: Partial
     predictions: { ...base.predictions, ...overrides.predictions },
     engagement: { ...base.engagement, ...overrides.engagement },
     segments: { ...base.segments, ...overrides.segments },
+    sendTime: { ...base.sendTime, ...overrides.sendTime },
+    frequency: { ...base.frequency, ...overrides.frequency },
+    suppressions: { ...base.suppressions, ...overrides.suppressions },
+    flows: { ...base.flows, ...overrides.flows },
+    experiments: { ...base.experiments, ...overrides.experiments },
   };
 };

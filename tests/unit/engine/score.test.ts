@@ -3,7 +3,7 @@ import { PROPERTIES } from "../../../src/domain/index.js";
 import type { Event, PropertyValue } from "../../../src/domain/index.js";
 import { addEvents, createFeatureBook } from "../../../src/engine/feature-book.js";
 import { createRng } from "../../../src/engine/rng.js";
-import { score } from "../../../src/engine/score.js";
+import { score, scoreRun } from "../../../src/engine/score.js";
 import { cart, contact, daysAgo, item, NOW, order, product, refund, settingsWith, view } from "./fixtures.js";
 
 const products = [
@@ -23,7 +23,12 @@ const events: Event[] = [
 const contacts = ["buyer", "browser", "lead"].map(contact);
 // Three bestseller slots with no fallbacks and no exploration: the slot tests below pin the wiring, not the sources.
 const bestsellerSlot = (name: string) => ({ name, source: "bestsellers" as const, within: "any" as const, fallbacks: [] });
-const settings = settingsWith({ recommendations: { slots: [bestsellerSlot("First"), bestsellerSlot("Second"), bestsellerSlot("Third")], explorationShare: 0 } });
+// No holdouts: these tests pin the treated outputs (the holdout tests below switch them on).
+const noHoldouts = { holdoutShare: 0, salt: "", features: { send_time: { rollout: 1, holdout: 0 }, recommendations: { rollout: 1, holdout: 0 }, segments: { rollout: 1, holdout: 0 } } };
+const settings = settingsWith({
+  recommendations: { slots: [bestsellerSlot("First"), bestsellerSlot("Second"), bestsellerSlot("Third")], explorationShare: 0 },
+  experiments: noHoldouts,
+});
 
 const run = (seed = 1, now = NOW) => {
   const book = createFeatureBook(products, settings);
@@ -35,7 +40,7 @@ const valuesOf = (contactId: string): Record<string, PropertyValue> =>
 
 const typeOk = (type: string, value: PropertyValue): boolean =>
   value === null ||
-  (type === "number" ? typeof value === "number" : type === "boolean" ? typeof value === "boolean" : type === "date" ? /^\d{4}-\d{2}-\d{2}$/.test(String(value)) : typeof value === "string");
+  (type === "number" ? typeof value === "number" : type === "boolean" ? typeof value === "boolean" : type === "date" ? /^\d{4}-\d{2}-\d{2}$/.test(String(value)) : type === "datetime" ? /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(String(value)) : typeof value === "string");
 
 describe("score", () => {
   it("returns one profile per contact, in input order", () => {
@@ -61,10 +66,21 @@ describe("score", () => {
     expect(run(7)).toEqual(run(7));
   });
 
-  it("gives the same values at any time of one UTC day, so a re-run with no new data writes nothing", () => {
+  // Guardrails read the clock on purpose (quiet hours, rolling caps, abandonment windows in hours);
+  // everything else holds for a whole UTC day, so a re-run with no new data writes nothing.
+  const CLOCK_BOUND = new Set(["tailor_suppress_promos", "tailor_suppress_reason", "tailor_suppress_until", "tailor_sends_left_7d", "tailor_flow_browse_abandonment", "tailor_flow_cart_abandonment", "tailor_abandoned_product"]);
+  const values = (now: Date, keep: (name: string) => boolean = () => true) =>
+    run(1, now).map((p) => Object.fromEntries(Object.entries(p.properties).filter(([k]) => keep(k)).map(([k, d]) => [k, d.value])));
+
+  it("gives the same values, guardrails aside, at any time of one UTC day, so a re-run with no new data writes nothing", () => {
     const day = Math.floor(NOW.getTime() / 86_400_000) * 86_400_000;
-    const values = (now: Date) => run(1, now).map((p) => Object.fromEntries(Object.entries(p.properties).map(([k, d]) => [k, d.value])));
-    expect(values(new Date(day + 60_000))).toEqual(values(new Date(day + 86_400_000 - 60_000)));
+    const steady = (name: string) => !CLOCK_BOUND.has(name);
+    expect(values(new Date(day + 60_000), steady)).toEqual(values(new Date(day + 86_400_000 - 60_000), steady));
+  });
+
+  it("gives the same values, guardrails included, within one hour outside quiet hours", () => {
+    const hour = Math.floor(NOW.getTime() / 3_600_000) * 3_600_000;
+    expect(values(new Date(hour + 60_000))).toEqual(values(new Date(hour + 3_600_000 - 60_000)));
   });
 
   it("writes order facts for a buyer, less refunds, money to 2 decimals", () => {
@@ -114,5 +130,49 @@ describe("score", () => {
   it("writes empty values past the configured slots", () => {
     const v = valuesOf("browser");
     expect([v.tailor_rec_4, v.tailor_rec_4_title, v.tailor_rec_4_url, v.tailor_rec_4_image, v.tailor_rec_4_price, v.tailor_rec_6]).toEqual(["", "", "", "", null, ""]);
+  });
+});
+
+describe("score: guardrails, send time and experiments", () => {
+  const runWith = (s: typeof settings, now = NOW, guardLog?: Parameters<typeof scoreRun>[0]["guardLog"]) => {
+    const book = createFeatureBook(products, s);
+    addEvents(book, events);
+    return scoreRun({ contacts, products, book, installationId: "shop", ...(guardLog === undefined ? {} : { guardLog }) }, s, now, createRng(1));
+  };
+
+  it("gives a global-holdout contact the baseline everywhere and says so, while suppressions still apply", () => {
+    // Find a salt that puts "browser" in the global holdout, so the test does not hang on one hash value.
+    const salt = Array.from({ length: 200 }, (_, i) => `s${i}`).find((candidate) => {
+      const s = settingsWith({ recommendations: settings.recommendations, experiments: { ...noHoldouts, holdoutShare: 0.2, salt: candidate } });
+      return runWith(s).profiles.find((p) => p.contactId === "browser")!.properties.tailor_holdout?.value === true;
+    })!;
+    const s = settingsWith({ recommendations: settings.recommendations, experiments: { ...noHoldouts, holdoutShare: 0.2, salt } });
+    const browser = runWith(s).profiles.find((p) => p.contactId === "browser")!.properties;
+    expect([browser.tailor_variant?.value, browser.tailor_segment?.value, browser.tailor_send_time_confidence?.value]).toEqual(["global_holdout", "", "low"]);
+    expect(browser.tailor_best_send_hour?.why).toMatch(/global holdout/);
+    expect(browser.tailor_rec_1?.why).toMatch(/^First: global holdout: bestsellers, the baseline; /);
+  });
+
+  it("counts arms, suppressions and flows in the run notes", () => {
+    const { notes } = runWith(settings);
+    expect(notes.guardrails.contacts).toBe(3);
+    expect(notes.guardrails.arms.recommendations).toEqual({ treated: 3, holdout: 0, off: 0 });
+    // Midday: nobody is in quiet hours; the buyer's refund 9 days ago is inside the 14-day window.
+    expect([notes.guardrails.suppressed, notes.guardrails.suppressedBy]).toEqual([1, { refund: 1 }]);
+  });
+
+  it("logs guard changes once: a second run that sees the first run's log adds nothing", () => {
+    const first = runWith(settings);
+    expect(first.guardChanges.length).toBeGreaterThan(0);
+    const log = new Map<string, import("../../../src/domain/index.js").GuardLogEntry[]>();
+    for (const { contactId, entry } of first.guardChanges) log.set(contactId, [...(log.get(contactId) ?? []), entry]);
+    expect(runWith(settings, NOW, log).guardChanges).toEqual([]);
+  });
+
+  it("never logs quiet hours, which flip twice a day for everyone", () => {
+    const night = new Date(Math.floor(NOW.getTime() / 86_400_000) * 86_400_000 + 23 * 3_600_000);
+    const { profiles, guardChanges } = runWith(settings, night);
+    expect(profiles.find((p) => p.contactId === "lead")!.properties.tailor_suppress_reason?.value).toMatch(/quiet hours/);
+    expect(guardChanges.filter((c) => c.entry.key === "quiet_hours")).toEqual([]);
   });
 });

@@ -106,7 +106,6 @@ describe("createCleaner: identity merge", () => {
         espIds: { hubspot: "101", klaviyo: "K1" },
         consent: "unsubscribed",
         createdAt: new Date("2023-06-01T00:00:00Z"),
-        timezone: "UTC",
         firstName: "Annie",
         country: "NL",
         preferences: {},

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../../../src/domain/index.js";
+import type { GuardLogEntry, Store } from "../../../src/domain/index.js";
 import { createLowdbStore } from "../../../src/store/lowdb-store.js";
 import { all, contact, describeStoreContract, page, product, run, viewed } from "./store-contract.js";
 
@@ -24,6 +24,8 @@ async function reopen(store: Store): Promise<Store> {
   dirOf.set(again, dir);
   return again;
 }
+
+const guard = (at: number): GuardLogEntry => ({ at, key: "refund", on: true, reason: `refund at ${at}`, until: at + 1_000 });
 
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -91,6 +93,15 @@ describe("lowdb store after a crash", () => {
       c3: [{ at: 3, productIds: ["p3"] }],
     });
   });
+
+  it("keeps every guard entry when the guard log's last line is torn", async () => {
+    const store = await makeStore();
+    await store.appendGuardLog("shop", [{ contactId: "c1", entry: guard(1) }]);
+    appendFileSync(join(dirOf.get(store)!, "shop", "guard-log.ndjson"), '["c2",[[2,"refund",true,"ref');
+    const again = await reopen(store);
+    await again.appendGuardLog("shop", [{ contactId: "c3", entry: guard(3) }]);
+    expect(Object.fromEntries(await (await reopen(again)).readGuardLog("shop"))).toEqual({ c1: [guard(1)], c3: [guard(3)] });
+  });
 });
 
 describe("lowdb store on disk", () => {
@@ -145,6 +156,45 @@ describe("lowdb store on disk", () => {
     await push(11);
     const kept = (await (await reopen(store)).readSlotHistory("shop")).get("c7")?.map((e) => e.at);
     expect({ before, after: lines(), kept }).toEqual({ before: 900, after: 200, kept: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+  });
+
+  it("appends guard entries as lines, and rewrites them as one line per contact once they pass twice the kept entries", async () => {
+    const store = await makeStore();
+    const file = join(dirOf.get(store)!, "shop", "guard-log.ndjson");
+    const lines = () => readFileSync(file, "utf8").trim().split("\n").length;
+    const contacts = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    // 10 contacts x 100 entries: 1,000 on disk, exactly twice the 500 kept, so it stays; one more round tips it.
+    await store.appendGuardLog("shop", contacts.flatMap((contactId) => Array.from({ length: 100 }, (_, j) => ({ contactId, entry: guard((j + 1) * 10) }))));
+    const before = lines();
+    await store.appendGuardLog("shop", contacts.map((contactId) => ({ contactId, entry: guard(1010) })));
+    expect({ before, after: lines() }).toEqual({ before: 1_000, after: 10 });
+  });
+
+  it("merges entries appended after a compaction, older ones included, when read back", async () => {
+    const store = await makeStore();
+    const contacts = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    await store.appendGuardLog("shop", contacts.flatMap((contactId) => Array.from({ length: 101 }, (_, j) => ({ contactId, entry: guard((j + 1) * 10) }))));
+    await store.appendGuardLog("shop", [{ contactId: "c0", entry: guard(755) }]);
+    const kept = (await (await reopen(store)).readGuardLog("shop")).get("c0")?.map((e) => e.at);
+    expect(kept).toEqual([...Array.from({ length: 23 }, (_, i) => 530 + i * 10), 755, ...Array.from({ length: 26 }, (_, i) => 760 + i * 10)]);
+  });
+
+  it("sorts and bounds a guard log line that was not written in order", async () => {
+    const store = await makeStore();
+    const folder = join(dirOf.get(store)!, "shop");
+    mkdirSync(folder, { recursive: true });
+    const tuple = (at: number) => [at, "refund", true, `refund at ${at}`, at + 1_000];
+    writeFileSync(join(folder, "guard-log.ndjson"), JSON.stringify(["c1", Array.from({ length: 52 }, (_, i) => tuple(52 - i))]) + "\n");
+    const kept = (await store.readGuardLog("shop")).get("c1") ?? [];
+    expect([kept.length, kept[0], kept.at(-1)]).toEqual([50, guard(3), guard(52)]);
+  });
+
+  it("leaves a long guard log alone while every entry in it is still kept", async () => {
+    const store = await makeStore();
+    const file = join(dirOf.get(store)!, "shop", "guard-log.ndjson");
+    // 400 contacts x 3 entries: 1,200 lines for 400 contacts, none past the 50 kept.
+    for (let round = 1; round <= 3; round++) await store.appendGuardLog("shop", Array.from({ length: 400 }, (_, i) => ({ contactId: `c${i}`, entry: guard(round) })));
+    expect(readFileSync(file, "utf8").trim().split("\n").length).toBe(1_200);
   });
 
   it("fills defaults for settings fields missing from an older save", async () => {

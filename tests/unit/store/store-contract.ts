@@ -4,6 +4,7 @@ import type {
   Contact,
   Event,
   Feed,
+  GuardLogEntry,
   PageCommit,
   Product,
   Profile,
@@ -277,6 +278,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(kept.map((e) => e.productIds[0])).toEqual(["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10"]);
       });
 
+      it("keeps the newest 10 when an exposure older than all of them arrives", async () => {
+        const { store, later } = await fresh();
+        for (let t = 2; t <= 11; t++) await store.appendSlotHistory("shop", [entry("c1", t, `p${t}`)]);
+        await store.appendSlotHistory("shop", [entry("c1", 1, "p1")]);
+        const kept = (await (await later()).readSlotHistory("shop")).get("c1") ?? [];
+        expect(kept.map((e) => e.at)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      });
+
       it("keeps each installation's history apart", async () => {
         const { store } = await fresh();
         await store.appendSlotHistory("a", [entry("c1", 100, "p1")]);
@@ -291,6 +300,77 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ids.push("p2");
         await store.appendSlotHistory("shop", [entry("c1", 200, "p3"), entry("c2", 200, "p4")]);
         expect([Object.fromEntries(before), (await store.readSlotHistory("shop")).get("c1")?.[0]]).toEqual([{ c1: [shown(100, "p1")] }, shown(100, "p1")]);
+      });
+    });
+
+    describe("guard log", () => {
+      const change = (at: number, key: GuardLogEntry["key"] = "weekly_cap", on = true): GuardLogEntry => ({ at, key, on, reason: `${key} ${on ? "on" : "off"} at ${at}`, until: null });
+      const entry = (contactId: string, e: GuardLogEntry) => ({ contactId, entry: e });
+
+      it("is empty before anything was appended", async () => {
+        const { store, later } = await fresh();
+        await store.appendGuardLog("shop", []);
+        expect((await (await later()).readGuardLog("shop")).size).toBe(0);
+      });
+
+      it("returns each contact's entries oldest first after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.appendGuardLog("shop", [entry("c1", change(200, "refund")), entry("c2", change(200, "complained"))]);
+        await store.appendGuardLog("shop", [entry("c1", change(100, "open_ticket"))]);
+        expect(Object.fromEntries(await (await later()).readGuardLog("shop"))).toEqual({
+          c1: [change(100, "open_ticket"), change(200, "refund")],
+          c2: [change(200, "complained")],
+        });
+      });
+
+      it("keeps every field exactly, with `ref` only on entries that have one", async () => {
+        const { store, later } = await fresh();
+        const flow: GuardLogEntry = { at: 1_714_000_000_000, key: "cart_abandonment", on: true, reason: "left a cart 2 hours ago", until: null, ref: "cart:1713992800000" };
+        const cap: GuardLogEntry = { at: 1_714_000_000_000, key: "weekly_cap", on: false, reason: "weekly cap lifted: 2 of 3 sends", until: 1_714_600_000_000 };
+        await store.appendGuardLog("shop", [entry("c1", flow), entry("c1", cap)]);
+        // toStrictEqual: a `ref: undefined` on the second entry would fail, where toEqual would not see it.
+        expect((await (await later()).readGuardLog("shop")).get("c1")).toStrictEqual([flow, cap]);
+      });
+
+      it("keeps the newest 50 entries per contact, whatever order they were appended in", async () => {
+        const { store, later } = await fresh();
+        // 1..55 in a fixed shuffled order: 7 is coprime with 55, so i * 7 mod 55 visits every value.
+        for (let i = 0; i < 55; i++) await store.appendGuardLog("shop", [entry("c1", change(((i * 7) % 55) + 1))]);
+        const kept = (await (await later()).readGuardLog("shop")).get("c1") ?? [];
+        expect(kept.map((e) => e.at)).toEqual(Array.from({ length: 50 }, (_, i) => i + 6));
+      });
+
+      it("keeps the newest 50 when an entry older than all of them arrives", async () => {
+        const { store, later } = await fresh();
+        await store.appendGuardLog("shop", Array.from({ length: 50 }, (_, i) => entry("c1", change(i + 2))));
+        await store.appendGuardLog("shop", [entry("c1", change(1))]);
+        const kept = (await (await later()).readGuardLog("shop")).get("c1") ?? [];
+        expect([kept.length, kept[0]?.at, kept.at(-1)?.at]).toEqual([50, 2, 51]);
+      });
+
+      it("keeps the later of two appends with the same time, in one call or across calls", async () => {
+        const { store, later } = await fresh();
+        const at = (i: number) => ({ ...change(100), reason: `r${i}` });
+        await store.appendGuardLog("shop", Array.from({ length: 30 }, (_, i) => entry("c1", at(i))));
+        await store.appendGuardLog("shop", Array.from({ length: 21 }, (_, i) => entry("c1", at(30 + i))));
+        const kept = (await (await later()).readGuardLog("shop")).get("c1") ?? [];
+        expect(kept.map((e) => e.reason)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i + 1}`));
+      });
+
+      it("keeps each installation's log apart", async () => {
+        const { store } = await fresh();
+        await store.appendGuardLog("a", [entry("c1", change(100))]);
+        expect((await store.readGuardLog("b")).size).toBe(0);
+      });
+
+      it("does not change a map it already returned, nor keep the caller's objects", async () => {
+        const { store } = await fresh();
+        const mine = { ...change(100), reason: "mine" };
+        await store.appendGuardLog("shop", [entry("c1", mine)]);
+        const before = await store.readGuardLog("shop");
+        mine.reason = "changed";
+        await store.appendGuardLog("shop", [entry("c1", change(200)), entry("c2", change(200))]);
+        expect([Object.fromEntries(before), (await store.readGuardLog("shop")).get("c1")?.[0]?.reason]).toEqual([{ c1: [{ ...change(100), reason: "mine" }] }, "mine"]);
       });
     });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUtcOffset } from "../../../src/demo/create-utc-offset.js";
+import { createUtcOffset } from "../../../src/engine/create-utc-offset.js";
 
 const HOUR_MS = 3_600_000;
 
