@@ -14,5 +14,15 @@ export function profileRoutes(store: Store): express.Router {
     // A person's data: never kept by a shared cache.
     res.set("Cache-Control", "private, no-store").json(profile);
   });
+  // Why a contact is suppressed or in a flow, newest first: the suppressions log the panel shows.
+  router.get("/installations/:installationId/contacts/:contactId/guard-log.json", async (req, res) => {
+    const installationId = IdSchema.parse(req.params.installationId);
+    const contactId = IdSchema.parse(req.params.contactId);
+    const log = (await store.readGuardLog(installationId)).get(contactId) ?? [];
+    const entries = [...log].reverse().map((e) => ({
+      at: new Date(e.at).toISOString(), key: e.key, on: e.on, reason: e.reason, until: e.until === null ? null : new Date(e.until).toISOString(),
+    }));
+    res.set("Cache-Control", "private, no-store").json({ contactId, entries });
+  });
   return router;
 }

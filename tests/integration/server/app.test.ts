@@ -75,6 +75,10 @@ const store = storeWith({
   getInstallation: (id) => Promise.resolve([shop, quiet].find((i) => i.id === id) ?? null),
   listRuns: (id) => Promise.resolve(id === "shop-1" ? [run({}), run({ runId: "run-1", status: "failed", startedAt: "2025-02-28T10:00:00.000Z", contactsScored: 1000, durationMs: 61_000 })] : []),
   listQuarantine: (id) => Promise.resolve(id === "shop-1" ? { total: 79, items: [quarantined] } : { total: 0, items: [] }),
+  readGuardLog: (id) => Promise.resolve(new Map(id === "shop-1" ? [["c.42", [
+    { at: Date.parse("2025-03-01T10:00:00Z"), key: "refund" as const, on: true, reason: "refund on 2025-03-01: promos pause 14 days", until: Date.parse("2025-03-15T10:00:00Z") },
+    { at: Date.parse("2025-03-02T10:00:00Z"), key: "cart_abandonment" as const, on: true, reason: "carted 5 h ago, no order since", until: null, ref: "cart_abandonment:1" },
+  ]]] : [])),
 });
 
 const logLines: string[] = [];
@@ -160,6 +164,19 @@ describe("profile", () => {
   it("keeps a profile out of shared caches", async () => {
     const res = await get("/installations/shop-1/contacts/c.42.json");
     expect(res.headers.get("cache-control")).toBe("private, no-store");
+  });
+
+  it("serves a contact's guard log, newest first, with ISO times", async () => {
+    const res = await get("/installations/shop-1/contacts/c.42/guard-log.json");
+    expect([res.status, res.headers.get("cache-control")]).toEqual([200, "private, no-store"]);
+    expect(await res.json()).toEqual({ contactId: "c.42", entries: [
+      { at: "2025-03-02T10:00:00.000Z", key: "cart_abandonment", on: true, reason: "carted 5 h ago, no order since", until: null },
+      { at: "2025-03-01T10:00:00.000Z", key: "refund", on: true, reason: "refund on 2025-03-01: promos pause 14 days", until: "2025-03-15T10:00:00.000Z" },
+    ] });
+  });
+
+  it("answers an empty guard log for a contact with none", async () => {
+    expect(await (await get("/installations/shop-1/contacts/nobody/guard-log.json")).json()).toEqual({ contactId: "nobody", entries: [] });
   });
 
   it("answers 404 for a contact with no profile", async () => {

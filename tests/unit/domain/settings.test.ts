@@ -8,6 +8,7 @@ describe("settings", () => {
     expect(s.sync.batchSize).toBe(100);
     expect(s.recommendations.slots.map((slot) => slot.source)).toEqual(["personal", "complementary", "trending", "new_arrivals", "bestsellers"]);
     expect(s.recommendations.priceBand).toBe(0.3);
+    expect([s.frequency.maxPer7Days, s.experiments.holdoutShare, s.suppressions.quietHours, s.suppressions.abandonmentGapHours]).toEqual([3, 0.05, [{ from: 21, to: 8 }], 24]);
   });
 
   it("keeps saved values and fills new fields with defaults", () => {
@@ -32,6 +33,19 @@ describe("settings", () => {
     [{ recommendations: { slots: [1, 2, 3].map((i) => ({ name: `s${i}`, source: "cheapest" })) } }, "recommendations.slots.0.source"],
     [{ recommendations: { seasonal: [{ category: "Christmas", from: "12-32", to: "01-06" }] } }, "must be MM-DD"],
     [{ sync: { batchSize: 0 } }, "sync.batchSize"],
+    // Contradictory guardrails (issue 6, "Bad input"): each message names the field.
+    [{ frequency: { maxPer7Days: 0 } }, "frequency.maxPer7Days"],
+    [{ frequency: { maxPerDay: 0 } }, "frequency.maxPerDay"],
+    [{ frequency: { maxPerDay: 4, maxPer7Days: 3 } }, "frequency.maxPerDay must not exceed maxPer7Days"],
+    [{ frequency: { fatiguedMaxPer7Days: 5 } }, "frequency.fatiguedMaxPer7Days must not exceed maxPer7Days"],
+    [{ frequency: { engagedMaxPer7Days: 2 } }, "frequency.engagedMaxPer7Days must be at least maxPer7Days"],
+    [{ experiments: { holdoutShare: 0.6 } }, "experiments.holdoutShare"],
+    [{ experiments: { features: { send_time: { rollout: 1, holdout: 0.51 } } } }, "experiments.features.send_time.holdout"],
+    [{ suppressions: { quietHours: [{ from: 21, to: 8 }, { from: 6, to: 9 }] } }, "suppressions.quietHours.1 overlaps an earlier window at 6:00"],
+    [{ suppressions: { quietHours: [{ from: 8, to: 8 }] } }, "suppressions.quietHours.0 from and to must differ"],
+    [{ suppressions: { quietHours: [{ from: 0, to: 12 }, { from: 12, to: 0 }] } }, "quiet hours cover the whole day"],
+    [{ sendTime: { timezone: "Mars/Olympus" } }, "sendTime.timezone not a known IANA time zone"],
+    [{ flows: { postPurchaseFromDays: 30, postPurchaseToDays: 30 } }, "flows.postPurchaseToDays must be after postPurchaseFromDays"],
   ])("rejects %j", (input, message) => {
     const result = SettingsSchema.safeParse(input);
     expect(result.success).toBe(false);
