@@ -26,7 +26,7 @@ import { compileRules } from "./recommend/rules.js";
 import { createKeyedRng, type Rng } from "./rng.js";
 import { createUtcOffset } from "./create-utc-offset.js";
 import { buildSendTimeModel, resolveZone, sendTimeCounts, sendTimeOf, signalMixOf } from "./send-time.js";
-import { frequencyOf } from "./guardrails/frequency.js";
+import { frequencyOf, type FrequencyTier } from "./guardrails/frequency.js";
 import { BLOCKS_FLOWS, suppressionProperties, suppressionsOf } from "./guardrails/suppressions.js";
 import { flowsOf, storeMedianGapDays } from "./guardrails/flows.js";
 import { guardLogChanges, suppressionStates } from "./guardrails/guard-log.js";
@@ -158,24 +158,20 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
     };
     const assignment = assignContact(contact.id, salt, settings.experiments);
     const arm = assignment.arms;
+    const noSegment = heldOutWhy("segments", arm.segments, assignment.globalHoldout, "no named segment");
     const segment = arm.segments === "treated"
       ? assignSegment(facts, settings.segments.segments)
-      : { segment: decided<string | null>(null, heldOutWhy("segments", arm.segments, assignment.globalHoldout, "no named segment")), why: decided("", heldOutWhy("segments", arm.segments, assignment.globalHoldout, "no named segment")) };
+      : { segment: decided<string | null>(null, noSegment), why: decided("", noSegment) };
     const zone = zones[i] ?? resolveZone(contact.timezone, settings.sendTime);
     const counts = sendTimeCounts(f.activity, zone.zone, settings.sendTime, now, utcOffset);
-    const mix = signalMixOf(f.activity, settings.sendTime, now);
-    const sendTime = arm.send_time === "treated"
-      ? sendTimeOf(counts, zone, sendTimeModel, settings, now, utcOffset, undefined, mix)
-      : sendTimeOf(counts, zone, sendTimeModel, settings, now, utcOffset, { why: heldOutWhy("send time", arm.send_time, assignment.globalHoldout, "the store's best hour") }, mix);
-    const frequency = frequencyOf(f, { engagement: engagement.level.value, clvTier: clvTier.value }, settings, now);
-    const suppressions = [...suppressionsOf(contact, f, utcOffset(zone.zone, now.getTime()), settings, now), ...frequency.suppressions];
-    const log = input.guardLog?.get(contact.id) ?? [];
-    const flows = flowsOf(contact, f, { products: productById, storeGapDays, blocking: suppressions.filter((x) => BLOCKS_FLOWS.has(x.kind)), log }, settings, now);
-    // Quiet hours flip twice a day for everyone: logged, they would bury the changes worth reading.
-    const states = [...suppressionStates(suppressions).filter((x) => x.key !== "quiet_hours"), ...flows.states];
-    for (const entry of guardLogChanges(log, states, now)) guardChanges.push({ contactId: contact.id, entry });
-    const suppressed = suppressionProperties(suppressions);
-    tally.count(suppressed.tailor_suppress_promos.value, suppressions.map((x) => x.kind), frequency.fatigued.value, flows, sendTime.confidence.value !== "low" && arm.send_time === "treated", assignment.globalHoldout, arm);
+    const population = arm.send_time === "treated" ? undefined : { why: heldOutWhy("send time", arm.send_time, assignment.globalHoldout, "the store's best hour") };
+    const sendTime = sendTimeOf(counts, zone, sendTimeModel, settings, now, utcOffset, population, signalMixOf(f.activity, settings.sendTime, now));
+    const guards = guardsOf(contact, f, {
+      settings, now, products: productById, storeGapDays, log: input.guardLog?.get(contact.id) ?? [],
+      utcOffsetMs: utcOffset(zone.zone, now.getTime()), tier: { engagement: engagement.level.value, clvTier: clvTier.value },
+    });
+    for (const entry of guards.changes) guardChanges.push({ contactId: contact.id, entry });
+    tally.count(guards, sendTime.confidence.value !== "low" && population === undefined, assignment.globalHoldout, arm);
     const properties: Properties = {
       tailor_lifecycle: lifecycle,
       ...orderProperties(f),
@@ -207,10 +203,7 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       tailor_best_send_hour_utc: sendTime.hourUtc,
       tailor_best_send_day: sendTime.day,
       tailor_send_time_confidence: sendTime.confidence,
-      tailor_sends_left_7d: frequency.sendsLeft,
-      tailor_fatigued: frequency.fatigued,
-      ...suppressed,
-      ...flows.properties,
+      ...guards.properties,
       ...experimentProperties(assignment, settings.experiments),
     };
     const recContact = recContactOf(contact, f, { settings: settings.recommendations, now, categories, slotHistory: input.slotHistory?.get(contact.id) ?? [] });
@@ -247,6 +240,40 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
   };
 }
 
+type GuardInput = {
+  readonly settings: Settings;
+  readonly now: Date;
+  readonly products: ReadonlyMap<string, Product>;
+  readonly storeGapDays: number | null;
+  /** The contact's guard log, oldest first. */
+  readonly log: readonly GuardLogEntry[];
+  /** The contact's zone offset at `now`, for quiet hours. */
+  readonly utcOffsetMs: number;
+  readonly tier: FrequencyTier;
+};
+
+/**
+ * Caps, suppressions and flows for one contact, their properties, and the guard-log changes
+ * since the contact's last logged state. Suppressions apply to every contact, holdouts included.
+ */
+function guardsOf(contact: Contact, f: ContactFeatures, g: GuardInput) {
+  const frequency = frequencyOf(f, g.tier, g.settings, g.now);
+  const suppressions = [...suppressionsOf(contact, f, g.utcOffsetMs, g.settings, g.now), ...frequency.suppressions];
+  const blocking = suppressions.filter((x) => BLOCKS_FLOWS.has(x.kind));
+  const flows = flowsOf(contact, f, { products: g.products, storeGapDays: g.storeGapDays, blocking, log: g.log }, g.settings, g.now);
+  // Quiet hours flip twice a day for everyone: logged, they would bury the changes worth reading.
+  const states = [...suppressionStates(suppressions).filter((x) => x.key !== "quiet_hours"), ...flows.states];
+  const suppressed = suppressionProperties(suppressions);
+  return {
+    properties: { tailor_sends_left_7d: frequency.sendsLeft, tailor_fatigued: frequency.fatigued, ...suppressed, ...flows.properties },
+    changes: guardLogChanges(g.log, states, g.now),
+    suppressed: suppressed.tailor_suppress_promos.value,
+    kinds: suppressions.map((x) => x.kind),
+    fatigued: frequency.fatigued.value,
+    states: flows.states,
+  };
+}
+
 /**
  * What a contact outside a feature's treated arm gets: the baseline a marketer would send
  * without Tailor, so treated vs holdout measures the feature and nothing else.
@@ -276,11 +303,11 @@ function createGuardTally(contacts: number) {
   const flowCounts = Object.fromEntries(FLOWS.map((flow) => [flow, 0])) as Record<Flow, number>;
   const arms = Object.fromEntries(EXPERIMENT_FEATURES.map((f) => [f, { treated: 0, holdout: 0, off: 0 }])) as Record<ExperimentFeature, Record<Arm, number>>;
   return {
-    count(isSuppressed: boolean, kinds: readonly SuppressionKind[], isFatigued: boolean, flows: { readonly states: readonly { readonly key: string; readonly on: boolean }[] }, own: boolean, inHoldout: boolean, arm: Readonly<Record<ExperimentFeature, Arm>>): void {
-      if (isSuppressed) suppressed++;
-      for (const kind of kinds) suppressedBy[kind] = (suppressedBy[kind] ?? 0) + 1;
-      if (isFatigued) fatigued++;
-      for (const state of flows.states) {
+    count(guards: ReturnType<typeof guardsOf>, own: boolean, inHoldout: boolean, arm: Readonly<Record<ExperimentFeature, Arm>>): void {
+      if (guards.suppressed) suppressed++;
+      for (const kind of guards.kinds) suppressedBy[kind] = (suppressedBy[kind] ?? 0) + 1;
+      if (guards.fatigued) fatigued++;
+      for (const state of guards.states) {
         if (!state.on) continue;
         if (state.key === "abandonment_gap") heldBack++;
         else if (state.key in flowCounts) flowCounts[state.key as Flow]++;
