@@ -7,7 +7,8 @@ const pureCore = ["src/domain/**", "src/ingest/**", "src/engine/**"];
 const noIo = ["node:fs", "node:fs/*", "node:http", "node:https", "node:net", "node:timers*", "node:child_process", "node:worker_threads", "express", "lowdb", "lowdb/*", "node-cron", "@hubspot/*", "klaviyo-api", "csv-parse", "csv-parse/*", "pino"];
 
 export default defineConfig(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "data/**", ".tailor/**"] },
+  // extensions/ holds HubSpot UI extensions (React, built by HubSpot's CLI against its own packages), not our code.
+  { ignores: ["dist/**", "node_modules/**", "coverage/**", "data/**", ".tailor/**", "extensions/**"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   { languageOptions: { parserOptions: { projectService: { allowDefaultProject: ["eslint.config.js", "scripts/*.js"] }, tsconfigRootDir: import.meta.dirname } } },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { pino, type Logger } from "pino";
@@ -8,7 +8,13 @@ import { createFilesConnector } from "./connectors/files/connector.js";
 import { readCatalogFile } from "./connectors/files/read-catalog-file.js";
 import { ordersFormatOf, readOrdersFile, type OrdersFormat } from "./connectors/files/read-orders-file.js";
 import { generateDemoStore } from "./demo/generate-demo-store.js";
-import { RecommendationSettingsSchema, type Connector, type Store } from "./domain/index.js";
+import { createHubSpotCall } from "./connectors/hubspot/client.js";
+import { createHubSpotApp } from "./connectors/hubspot/hubspot-app.js";
+import type { HubSpotOAuthApp } from "./connectors/hubspot/oauth.js";
+import { openHubSpot, portalOf } from "./connectors/hubspot/open-hubspot.js";
+import { hubspotLimiters } from "./connectors/shared/rate-limit.js";
+import { defaultRetryPolicy } from "./connectors/shared/retry.js";
+import { PROPERTIES, RecommendationSettingsSchema, type Connector, type EspApp, type Installation, type Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
@@ -32,8 +38,71 @@ const int = (value: string): number => {
 };
 
 async function openStore(config: AppConfig): Promise<Store> {
-  return createLowdbStore(resolve(config.DATA_DIR, "store"));
+  return createLowdbStore(resolve(config.DATA_DIR, "store"), { tokenKey: config.TOKEN_KEY });
 }
+
+/** The HubSpot OAuth app from the environment, or null when this deployment has none. */
+function hubspotOAuth(config: AppConfig): HubSpotOAuthApp | null {
+  if (config.HUBSPOT_CLIENT_ID === undefined || config.HUBSPOT_CLIENT_SECRET === undefined) return null;
+  // Scopes are declared once, in app-manifest.json at the repo root (one level up from src/, two from dist/src/).
+  const manifestUrl = new URL(import.meta.url.includes("/dist/") ? "../../app-manifest.json" : "../app-manifest.json", import.meta.url);
+  const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { esps: { hubspot: { requiredScopes: string[]; optionalScopes: string[] } } };
+  return {
+    clientId: config.HUBSPOT_CLIENT_ID,
+    clientSecret: config.HUBSPOT_CLIENT_SECRET,
+    redirectUri: new URL("/oauth/hubspot/callback", config.PUBLIC_URL).toString(),
+    scopes: manifest.esps.hubspot.requiredScopes,
+    optionalScopes: manifest.esps.hubspot.optionalScopes,
+  };
+}
+
+/** The connector an installation syncs through: its ESP's, or the files connector for a folder. */
+function connectorFor(config: AppConfig, store: Store, installation: Installation, files: () => FilesTarget, log: Logger): Connector {
+  if (installation.esp === "hubspot") {
+    return openHubSpot({ store, installationId: installation.id, oauth: hubspotOAuth(config), basePath: config.HUBSPOT_API_BASE, log: (message) => { log.info({ installationId: installation.id }, message); } });
+  }
+  if (installation.esp === "klaviyo") throw new Error(`Installation "${installation.id}" is a Klaviyo account: the Klaviyo connector is not built yet.`);
+  return createFilesConnector(files());
+}
+
+/** OAuth and webhooks for the ESP apps configured in the environment, for the server. */
+function espApps(config: AppConfig, store: Store, log: Logger) {
+  const oauth = hubspotOAuth(config);
+  if (oauth === null || config.SESSION_SECRET === undefined) return undefined;
+  const apps: Partial<Record<"hubspot" | "klaviyo", EspApp>> = { hubspot: createHubSpotApp({ oauth, fetch, now: () => Date.now() }) };
+  return {
+    apps,
+    stateSecret: config.SESSION_SECRET,
+    publicUrl: config.PUBLIC_URL,
+    // Setup right away, so the portal has the tailor_* properties before the first sync writes them.
+    onInstalled: async (installationId: string) => {
+      const installation = await store.getInstallation(installationId);
+      if (installation === null) return;
+      const connector = connectorFor(config, store, installation, () => { throw new Error("not a files installation"); }, log);
+      const known = new Set(installation.propertiesDefined);
+      const missing = PROPERTIES.filter((p) => !known.has(p.name));
+      await connector.defineProperties(missing);
+      await store.saveInstallation({ ...installation, propertiesDefined: [...known, ...missing.map((p) => p.name)] });
+    },
+  };
+}
+
+const HUBSPOT_STEPS = (config: AppConfig): string => `Connect a HubSpot portal
+
+With your own app (OAuth, what the marketplace uses):
+  1. In a HubSpot developer account, create the app from extensions/hubspot (hs project upload; see
+     extensions/hubspot/README.md), or an app in the UI with the scopes in app-manifest.json and the
+     redirect URL ${new URL("/oauth/hubspot/callback", config.PUBLIC_URL).toString()}
+  2. Set in the environment: HUBSPOT_CLIENT_ID, HUBSPOT_CLIENT_SECRET, PUBLIC_URL (where HubSpot reaches
+     this server), TOKEN_KEY (tokens are encrypted at rest: \`openssl rand -hex 32\`), SESSION_SECRET (32+ chars).
+  3. Run \`tailor serve\` and open ${new URL("/install/hubspot", config.PUBLIC_URL).toString()} as a super admin
+     of a test portal. Tailor creates the tailor_* properties on install.
+  4. \`tailor sync --installation hubspot-<portal id>\` (or let \`serve\` sync on its schedule).
+
+With a private app token (development, self-hosting):
+  1. In the portal: Settings → Integrations → Private apps → create, with the same scopes.
+  2. HUBSPOT_PRIVATE_APP_TOKEN=<token> TOKEN_KEY=<hex> tailor connect hubspot --private-app
+${config.HUBSPOT_CLIENT_ID === undefined ? "\nHUBSPOT_CLIENT_ID is not set yet." : "\nHUBSPOT_CLIENT_ID is set."}`;
 
 async function ensureInstallation(store: Store, id: string, name: string): Promise<void> {
   if ((await store.getInstallation(id)) !== null) return;
@@ -56,7 +125,8 @@ async function syncOnce(store: Store, connector: Connector, installationId: stri
 }
 
 function serve(config: AppConfig, store: Store, log: Logger, installationId: string, sync: () => Promise<void>, intervalMinutes: number): void {
-  const app = createApp({ store, log, installationId });
+  const esps = espApps(config, store, log);
+  const app = createApp({ store, log, installationId, ...(esps === undefined ? {} : { esps }) });
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.PORT;
@@ -124,10 +194,36 @@ async function main(argv: readonly string[]): Promise<void> {
     .option("--dry-run", "print what would change and write nothing", false)
     .option("--seed <n>", "seed for the engine", int, 42)
     .action(async (o: { installation: string; input?: string; output?: string; dryRun: boolean; seed: number }) => {
-      const target = filesTarget(config, o);
       const store = await openStore(config);
-      await ensureInstallation(store, target.installationId, target.installationId);
-      await syncOnce(store, createFilesConnector(target), target.installationId, o.dryRun, o.seed);
+      const known = await store.getInstallation(o.installation);
+      if (known === null) await ensureInstallation(store, filesTarget(config, o).installationId, o.installation);
+      const installation = known ?? await store.getInstallation(o.installation);
+      if (installation === null) throw new Error(`No installation "${o.installation}".`);
+      await syncOnce(store, connectorFor(config, store, installation, () => filesTarget(config, o), log), installation.id, o.dryRun, o.seed);
+    });
+
+  program.command("connect")
+    .description("Connect an ESP account.")
+    .command("hubspot")
+    .description("Connect a HubSpot portal: prints the OAuth install steps, or with --private-app connects the portal of HUBSPOT_PRIVATE_APP_TOKEN now.")
+    .option("--private-app", "connect with HUBSPOT_PRIVATE_APP_TOKEN (development, self-hosting)", false)
+    .action(async (o: { privateApp: boolean }) => {
+      if (!o.privateApp) {
+        console.log(HUBSPOT_STEPS(config));
+        return;
+      }
+      const token = config.HUBSPOT_PRIVATE_APP_TOKEN;
+      if (token === undefined) throw new InvalidArgumentError("set HUBSPOT_PRIVATE_APP_TOKEN to the private app's access token");
+      if (config.TOKEN_KEY === undefined) throw new InvalidArgumentError("set TOKEN_KEY (openssl rand -hex 32): tokens are encrypted at rest");
+      const store = await openStore(config);
+      const now = () => Date.now();
+      const call = createHubSpotCall({ accessToken: () => Promise.resolve(token), basePath: config.HUBSPOT_API_BASE, limiters: hubspotLimiters(now, (ms) => new Promise((r) => setTimeout(r, ms))), retry: defaultRetryPolicy(), now });
+      const portal = await portalOf(call);
+      const id = `hubspot-${portal}`;
+      const existing = await store.getInstallation(id);
+      await store.saveCredentials(id, { kind: "private", accessToken: token, accountId: portal });
+      await store.saveInstallation({ id, esp: "hubspot", name: `HubSpot portal ${portal}`, createdAt: existing?.createdAt ?? new Date().toISOString(), propertiesDefined: existing?.propertiesDefined ?? [], accountId: portal, status: "active" });
+      console.log(`Connected HubSpot portal ${portal} as installation ${id}. Next: tailor sync --installation ${id}`);
     });
 
   program.command("serve")

@@ -8,6 +8,22 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Tokens at rest are encrypted with this key; only the ESP connectors need it, so demo runs without. */
   TOKEN_KEY: z.string().regex(/^[0-9a-f]{64}$/i, "must be 32 bytes of hex (64 hex digits)").optional(),
+  /** Signs the OAuth state and panel sessions; required once any ESP app is configured. */
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Your HubSpot app's credentials (developer account → app → Auth); both or neither. */
+  HUBSPOT_CLIENT_ID: z.string().min(1).optional(),
+  HUBSPOT_CLIENT_SECRET: z.string().min(1).optional(),
+  /** A private-app token, for development and self-hosting without OAuth. */
+  HUBSPOT_PRIVATE_APP_TOKEN: z.string().min(1).optional(),
+  /** Where the HubSpot API lives; only tests and local mocks change it. */
+  HUBSPOT_API_BASE: z.url().default("https://api.hubapi.com"),
+}).superRefine((env, ctx) => {
+  if ((env.HUBSPOT_CLIENT_ID === undefined) !== (env.HUBSPOT_CLIENT_SECRET === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["HUBSPOT_CLIENT_SECRET"], message: "HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET go together" });
+  }
+  if (env.HUBSPOT_CLIENT_ID !== undefined && (env.TOKEN_KEY === undefined || env.SESSION_SECRET === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["TOKEN_KEY"], message: "an OAuth app needs TOKEN_KEY (tokens are encrypted at rest) and SESSION_SECRET" });
+  }
 });
 export type AppConfig = z.infer<typeof EnvSchema>;
 

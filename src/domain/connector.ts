@@ -43,7 +43,8 @@ export type PushReport = {
  */
 export interface Connector {
   readonly esp: Esp;
-  pullContacts(from: Cursor | null): AsyncIterable<Page>;
+  /** `refresh`: ESP ids to re-read first whatever the cursor says (webhook marks); connectors without ids ignore it. */
+  pullContacts(from: Cursor | null, refresh?: readonly string[]): AsyncIterable<Page>;
   pullEvents(from: Cursor | null): AsyncIterable<Page>;
   pullProducts(from: Cursor | null): AsyncIterable<Page>;
   /** Creates missing property definitions; idempotent, never alters existing ones. */

@@ -1,6 +1,7 @@
 export * from "./checked.js";
 export * from "./connector.js";
 export * from "./contact.js";
+export * from "./credentials.js";
 export * from "./decided.js";
 export * from "./engagement-settings.js";
 export * from "./event.js";

@@ -12,6 +12,8 @@ export const SyncSettingsSchema = z.object({
     .describe("Minutes between scheduled syncs."),
   batchSize: z.number().int().min(1).max(100).default(100)
     .describe("Contacts per write-back call; a checkpoint is stored after each (HubSpot batch calls take at most 100)."),
+  pushConcurrency: z.number().int().min(1).max(8).default(4)
+    .describe("Write-back calls in flight at once, checkpointed in order: 4 keeps HubSpot's 100 calls / 10 s busy despite network latency. After a crash up to this many batches may be sent again (the same values, so the ESP ends the same); 1 never repeats one."),
 });
 
 export const CleaningSettingsSchema = z.object({

@@ -1,5 +1,6 @@
 import type { Contact, Esp } from "./contact.js";
 import type { Cursor, PropertyChange } from "./connector.js";
+import type { Credentials } from "./credentials.js";
 import type { Event } from "./event.js";
 import type { Feed } from "./feed.js";
 import type { GuardLogEntry } from "./guard.js";
@@ -17,6 +18,10 @@ export type Installation = {
   readonly createdAt: string;
   /** Property names already created in the ESP, so setup only adds new ones. */
   readonly propertiesDefined: readonly string[];
+  /** The ESP account (HubSpot portal id, Klaviyo account id); webhooks are routed by it. */
+  readonly accountId?: string;
+  /** "uninstalled" stops every sync; absent means active. */
+  readonly status?: "active" | "uninstalled";
 };
 
 /**
@@ -32,6 +37,18 @@ export type PageCommit = {
   /** ingest's memory between pages and runs (identities, order keys, taxonomy); opaque JSON here. */
   readonly cleanState: unknown;
   readonly cursor: Cursor;
+};
+
+/** What a privacy erasure removed, for the clean state to forget too. */
+export type Erasure = {
+  /** Stored contacts that matched, by our id or an ESP id. */
+  readonly erased: number;
+  /** The ids given, the matched contacts' ids, and the ids merged into them. */
+  readonly contactIds: readonly string[];
+  /** The matched contacts' emails, trimmed and lowercased. */
+  readonly emails: readonly string[];
+  /** Order ids of the placed_order events removed. */
+  readonly orderIds: readonly string[];
 };
 
 export type QuarantineEntry = Quarantined & { readonly runId: string; readonly at: string };
@@ -56,6 +73,26 @@ export interface Store {
 
   getCursor(installationId: string, stream: Stream): Promise<Cursor | null>;
   getCleanState(installationId: string): Promise<unknown>;
+  /** Replaces the clean state outside a page commit (a privacy erasure), atomically; cursors and records stay. */
+  saveCleanState(installationId: string, cleanState: unknown): Promise<void>;
+  /** The installation's ESP secrets, decrypted; null when none are stored. */
+  getCredentials(installationId: string): Promise<Credentials | null>;
+  /** Encrypts and stores the secrets (null forgets them). Throws when the store has no token key. */
+  saveCredentials(installationId: string, credentials: Credentials | null): Promise<void>;
+
+  /**
+   * Privacy deletion: removes the contacts and everything derived from them (events, profiles,
+   * written values, slot history, guard log, quarantined records naming them). Resolves to how
+   * many were known and every key their data was held under, for ingest's clean state to forget.
+   */
+  eraseContacts(installationId: string, contactIds: readonly string[]): Promise<Erasure>;
+  /** The ESP merged `mergedIds` into `primaryId`: their events count as the primary's from now on, their other data goes. */
+  mergeContacts(installationId: string, primaryId: string, mergedIds: readonly string[]): Promise<void>;
+  /** Contacts (ESP ids) to re-read in the next run, whatever the cursor says. */
+  requestRefresh(installationId: string, espIds: readonly string[]): Promise<void>;
+  /** Takes the pending refresh ids (the set is emptied). */
+  takeRefresh(installationId: string): Promise<string[]>;
+
   /** Upserts contacts and products by id, appends events, keeps the quarantine, moves the cursor: all or nothing. */
   commitPage(installationId: string, runId: string, commit: PageCommit): Promise<void>;
 

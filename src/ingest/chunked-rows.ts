@@ -16,6 +16,8 @@ export type ChunkedRows<Row> = {
   push(row: Row): number;
   /** Replaces the row at index; rows are never mutated in place, snapshots share them. */
   set(index: number, row: Row): void;
+  /** Drops every row `drop` picks and returns how many; the rows after the first dropped one move to lower indexes. */
+  removeWhere(drop: (row: Row) => boolean): number;
   /** Frozen chunks, safe to keep: later pushes and sets never change them. */
   snapshot(): Chunks<Row>;
 };
@@ -42,6 +44,24 @@ export function createChunkedRows<Row>(from: Chunks<Row> = []): ChunkedRows<Row>
     set(index, row) {
       rows[index] = row;
       dirty.add(Math.floor(index / CHUNK_ROWS));
+    },
+    removeWhere(drop) {
+      // Compacted in place: `rows` is the array callers hold, and a write never passes the read.
+      let kept = 0;
+      let firstDropped = -1;
+      rows.forEach((row, index) => {
+        if (!drop(row)) rows[kept++] = row;
+        else if (firstDropped === -1) firstDropped = index;
+      });
+      const removed = rows.length - kept;
+      if (removed === 0) return 0;
+      rows.length = kept;
+      const chunks = Math.ceil(kept / CHUNK_ROWS);
+      frozen.length = Math.min(frozen.length, chunks);
+      for (const c of dirty) if (c >= chunks) dirty.delete(c);
+      // Chunks before the first dropped row keep their rows, so their frozen copies stay shared.
+      for (let c = Math.floor(firstDropped / CHUNK_ROWS); c < chunks; c++) dirty.add(c);
+      return removed;
     },
     snapshot() {
       for (const c of dirty) frozen[c] = Object.freeze(rows.slice(c * CHUNK_ROWS, (c + 1) * CHUNK_ROWS));

@@ -41,6 +41,13 @@ export type CleanState = {
   readonly catalogComplete: boolean;
 };
 
+/** Who a privacy erasure removed: our or ESP contact ids, their emails, and the ids of their orders. */
+export type Forgotten = {
+  readonly contactIds: readonly string[];
+  readonly emails: readonly string[];
+  readonly orderIds?: readonly string[];
+};
+
 /** One run's cleaning: contacts pages first, then products, then events, all through one cleaner. */
 export type Cleaner = {
   contacts(raw: readonly unknown[]): CleanResult<Contact>;
@@ -55,6 +62,13 @@ export type Cleaner = {
   readonly catalogComplete: boolean;
   /** Remembers the ids of products stored before this state knew them, and marks the catalog complete. */
   learnCatalog(productIds: Iterable<string>): void;
+  /**
+   * Forgets erased people, so nothing of them stays in the state: their identities (kept under,
+   * or holding as an ESP id, one of the contact ids, or with one of the emails), the ids folded
+   * into them, their recent order fingerprints and the given order ids. A new contact with a
+   * forgotten email starts a new person. Returns how many remembered entries went (0: the state is unchanged).
+   */
+  forget(forgotten: Forgotten): number;
   /**
    * What this run's cleaning did, counted. Per stream, received = accepted + quarantined,
    * plus identitiesMerged for contacts and both ordersDeduped counts for events.
@@ -247,6 +261,16 @@ export function createCleaner(settings: CleaningSettings, state: unknown): Clean
     learnCatalog(ids) {
       for (const id of ids) knowProduct(id);
       catalogComplete = true;
+    },
+
+    forget({ contactIds, emails, orderIds = [] }) {
+      const ids = new Set(contactIds);
+      // Keyed as identities key them; an address that does not normalise is matched as given, lowercased.
+      const keys = new Set(emails.map((e) => normaliseEmail(e) ?? e.trim().toLowerCase()).filter((e) => e !== ""));
+      const people = identities.forget(ids, keys);
+      // Order fingerprints are kept under the kept id, which an erasure may name only by ESP id.
+      const orderKeys = new Set([...ids, ...people.keptIds]);
+      return people.keptIds.length + people.aliases + orders.forget(orderKeys, new Set(orderIds));
     },
 
     report() {

@@ -33,6 +33,12 @@ export type Identities = {
   absorb(contact: Contact): Absorbed;
   /** The kept id for a contact id, or undefined when no such contact was ever seen. */
   keptIdOf(contactId: string): string | undefined;
+  /**
+   * Forgets people (a privacy erasure): every person kept under one of `ids`, holding one of them
+   * as an ESP id, or with one of `emails` (normalised), and every alias from or to them.
+   * Returns the kept ids of the people forgotten and how many aliases went.
+   */
+  forget(ids: ReadonlySet<string>, emails: ReadonlySet<string>): { readonly keptIds: readonly string[]; readonly aliases: number };
   state(): IdentitiesState;
 };
 
@@ -45,11 +51,20 @@ export function createIdentities(from: IdentitiesState): Identities {
   const aliases = createChunkedRows<readonly [string, string]>(from.aliases);
   const slotById = new Map<string, number>();
   const slotByEmail = new Map<string, number>();
-  people.rows.forEach(([id, email], slot) => {
-    slotById.set(id, slot);
-    if (email !== "") slotByEmail.set(email, slot);
-  });
-  const keptByAlias = new Map<string, string>(aliases.rows);
+  const keptByAlias = new Map<string, string>();
+
+  /** Rebuilds the lookups from the rows: on load, and after forget moved rows. */
+  function index(): void {
+    slotById.clear();
+    slotByEmail.clear();
+    keptByAlias.clear();
+    people.rows.forEach(([id, email], slot) => {
+      slotById.set(id, slot);
+      if (email !== "") slotByEmail.set(email, slot);
+    });
+    for (const [alias, kept] of aliases.rows) keptByAlias.set(alias, kept);
+  }
+  index();
 
   function slotFor(contact: Contact): { slot: number | undefined; folded: boolean } {
     const own = slotById.get(contact.id);
@@ -94,6 +109,18 @@ export function createIdentities(from: IdentitiesState): Identities {
     },
     keptIdOf(contactId) {
       return slotById.has(contactId) ? contactId : keptByAlias.get(contactId);
+    },
+    forget(ids, emails) {
+      const keptIds: string[] = [];
+      people.removeWhere(([id, email, , , espIds]) => {
+        const named = ids.has(id) || (email !== "" && emails.has(email)) || Object.values(espIds).some((espId) => ids.has(espId));
+        if (named) keptIds.push(id);
+        return named;
+      });
+      const gone = new Set(keptIds);
+      const removedAliases = aliases.removeWhere(([alias, kept]) => ids.has(alias) || ids.has(kept) || gone.has(kept));
+      if (keptIds.length > 0 || removedAliases > 0) index();
+      return { keptIds, aliases: removedAliases };
     },
     state() {
       return { people: people.snapshot(), aliases: aliases.snapshot() };

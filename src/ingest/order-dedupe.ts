@@ -38,6 +38,8 @@ export function orderFingerprint(items: readonly OrderItem[], value: number): st
 export type OrderDedupe = {
   /** Judges an order (contactId already resolved to the kept identity) and remembers it. */
   judge(order: EventOf<"placed_order">): OrderVerdict;
+  /** Forgets these contacts' recent order fingerprints and these order ids (a privacy erasure); returns how many entries went. */
+  forget(contactIds: ReadonlySet<string>, orderIds: ReadonlySet<string>): number;
   state(): OrderDedupeState;
 };
 
@@ -48,7 +50,11 @@ export function createOrderDedupe(from: OrderDedupeState, windowMinutes: number)
   const seen = new Set(orderIds.rows);
   const recent = createChunkedRows<RecentRow>(from.recent);
   const slotOf = new Map<string, number>();
-  recent.rows.forEach(([contactId], slot) => slotOf.set(contactId, slot));
+  const index = (): void => {
+    slotOf.clear();
+    recent.rows.forEach(([contactId], slot) => slotOf.set(contactId, slot));
+  };
+  index();
 
   function isTwin(contactId: string, fingerprint: string, atMs: number): boolean {
     const slot = slotOf.get(contactId);
@@ -79,6 +85,13 @@ export function createOrderDedupe(from: OrderDedupeState, windowMinutes: number)
       if (isTwin(order.contactId, fingerprint, atMs)) return "sameContents";
       remember(order.contactId, fingerprint, atMs);
       return "new";
+    },
+    forget(contactIds, forgottenOrderIds) {
+      const removed = recent.removeWhere(([contactId]) => contactIds.has(contactId));
+      if (removed > 0) index();
+      const removedIds = forgottenOrderIds.size === 0 ? 0 : orderIds.removeWhere((id) => forgottenOrderIds.has(id));
+      for (const id of forgottenOrderIds) seen.delete(id);
+      return removed + removedIds;
     },
     state() {
       return { orderIds: orderIds.snapshot(), recent: recent.snapshot() };

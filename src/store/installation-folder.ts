@@ -1,8 +1,10 @@
+import { createReadStream } from "node:fs";
 import { open, readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type {
   Contact,
   Cursor,
+  Erasure,
   Event,
   Feed,
   GuardKey,
@@ -35,8 +37,10 @@ import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-f
  *                         cleanState file. Replaced atomically; it is the commit point.
  *   contacts.<gen>.ndjson append-only; the last line for an id wins. Rewritten as a new
  *   products.<gen>.ndjson generation (live records only) when it grows past 2x live records.
- *   events.ndjson         append-only, never rewritten; `at` stored as epoch ms.
- *   quarantine.ndjson     append-only QuarantineEntry lines, oldest first.
+ *   events[.<gen>].ndjson append-only; `at` stored as epoch ms. Rewritten as a new generation
+ *                         only by a privacy erasure (the first generation has no number).
+ *   quarantine[.<gen>].ndjson  append-only QuarantineEntry lines, oldest first; rewritten like
+ *                         the events by an erasure.
  *   clean-state.<seq>.json  ingest's memory as of commit <seq>.
  *   written.json          last-written values snapshot; written.ndjson is the journal since.
  *   slot-history.ndjson   append-only [contactId, [[at, productIds], ...]] lines, a contact's
@@ -47,6 +51,9 @@ import { isCode, syncFolder, writeFileAtomic, writeFileDurably } from "./write-f
  *                         contact when it holds more than twice the entries still kept.
  *   profiles.ndjson       replaced whole by saveProfiles.
  *   feed.json             replaced whole by saveFeed.
+ *   aliases.json          [mergedId, primaryId] pairs from ESP merges: readEvents counts a merged
+ *                         contact's events as the primary's. Replaced whole.
+ *   refresh.ndjson        append-only arrays of ESP ids to re-read next run; emptied when taken.
  *
  * commitPage appends and fsyncs the logs, writes a new clean-state file, then replaces
  * commit.json. Opening the folder truncates every log to its committed length and deletes
@@ -59,6 +66,9 @@ type CommitRecord = {
   readonly contactsFile: string;
   readonly productsFile: string;
   readonly cleanStateFile: string | null;
+  /** The live events / quarantine generation; absent in folders written before erasure existed. */
+  readonly eventsFile?: string;
+  readonly quarantineFile?: string;
   /** Committed byte length per append-only log file; anything past it was never committed. */
   readonly bytes: Readonly<Record<string, number>>;
   readonly quarantined: number;
@@ -73,8 +83,12 @@ const SLOT_HISTORY = "slot-history.ndjson";
 const GUARD_LOG = "guard-log.ndjson";
 const PROFILES = "profiles.ndjson";
 const FEED = "feed.json";
+const ALIASES = "aliases.json";
+const REFRESH = "refresh.ndjson";
 /** Generation files a commit may refer to; anything else of this shape is left over from a crash. */
-const GENERATED = /^(contacts\.\d+\.ndjson|products\.\d+\.ndjson|clean-state\.\d+\.json)$/;
+const GENERATED = /^(contacts\.\d+\.ndjson|products\.\d+\.ndjson|clean-state\.\d+\.json|(events|quarantine)(\.\d+)?\.ndjson)$/;
+/** Keys of a quarantined record that hold a contact's id, lowercased: whatever shape the source gave it. */
+const ID_KEYS = new Set(["id", "contactid", "contact_id", "customerid", "customer_id", "objectid", "espid", "hs_object_id", "vid"]);
 // Below this many lines a log is too small for compaction to be worth a rewrite.
 const MIN_LINES_TO_COMPACT = 1_000;
 // Profiles are written in slices so 100k profiles never become one giant string.
@@ -106,6 +120,13 @@ export type InstallationFolder = Awaited<ReturnType<typeof openInstallationFolde
 export async function openInstallationFolder(folder: string) {
   const at = (name: string) => join(folder, name);
   let commit = await recover(folder);
+  const eventsFile = (): string => commit.eventsFile ?? EVENTS;
+  const quarantineFile = (): string => commit.quarantineFile ?? QUARANTINE;
+  // Replaced, never changed in place, so a read that took it keeps a stable snapshot.
+  let aliases: ReadonlyMap<string, string> = new Map(JSON.parse((await readOptional(at(ALIASES))) ?? "[]") as [string, string][]);
+  // Events generations being streamed right now: an erasure deletes the old one once its last reader is done.
+  const eventReaders = new Map<string, number>();
+  const unlinkWhenRead = new Set<string>();
   const stringifyState = createFrozenStringifier();
   let cleanStateJson = commit.cleanStateFile === null ? "null" : await readFile(at(commit.cleanStateFile), "utf8");
   let contacts: RecordLog<Contact> | null = null;
@@ -140,7 +161,7 @@ export async function openInstallationFolder(folder: string) {
   /** Undoes a failed write's partial appends, or marks the folder unusable until reopened. */
   async function rollBack(error: unknown): Promise<never> {
     try {
-      for (const file of [commit.contactsFile, commit.productsFile, EVENTS, QUARANTINE]) await truncateTo(at(file), committed(file));
+      for (const file of [commit.contactsFile, commit.productsFile, eventsFile(), quarantineFile()]) await truncateTo(at(file), committed(file));
     } catch {
       broken = error;
     }
@@ -174,12 +195,13 @@ export async function openInstallationFolder(folder: string) {
     const now = new Date().toISOString();
     const lines = items.map((q) => quarantineLine({ ...q, runId, at: now }));
     const starts: number[] = [];
-    let offset = bytes[QUARANTINE] ?? 0;
+    const file = quarantineFile();
+    let offset = bytes[file] ?? 0;
     for (const line of lines) {
       starts.push(offset);
       offset += Buffer.byteLength(line);
     }
-    bytes[QUARANTINE] = (bytes[QUARANTINE] ?? 0) + (await appendDurably(at(QUARANTINE), lines.join("")));
+    bytes[file] = (bytes[file] ?? 0) + (await appendDurably(at(file), lines.join("")));
     return starts;
   }
 
@@ -281,9 +303,203 @@ export async function openInstallationFolder(folder: string) {
     guardLogOnDisk = guardLogKept;
   }
 
+  /** Removes these contacts' profiles, written values, slot history and guard log, each file replaced atomically. */
+  async function forgetDerived(ids: ReadonlySet<string>): Promise<void> {
+    const named = (map: ReadonlyMap<string, unknown>): boolean => [...ids].some((id) => map.has(id));
+    const byId = await loadProfiles();
+    if (named(byId)) {
+      const kept = [...byId.values()].filter((p) => !ids.has(p.contactId));
+      await writeFileAtomic(at(PROFILES), slices(kept));
+      profiles = new Map(kept.map((p) => [p.contactId, p]));
+    }
+    const values = await loadWritten();
+    if (named(values)) {
+      // The journal is folded in first: a crash before it was emptied must never replay an erased value.
+      if (journalLines > 0) {
+        await writeFileAtomic(at(WRITTEN_SNAPSHOT), JSON.stringify([...values]));
+        await writeFileAtomic(at(WRITTEN_JOURNAL), "");
+        journalLines = 0;
+      }
+      const next = new Map([...values].filter(([id]) => !ids.has(id)));
+      await writeFileAtomic(at(WRITTEN_SNAPSHOT), JSON.stringify([...next]));
+      written = next;
+    }
+    const history = await loadSlotHistory();
+    if (named(history)) {
+      const next = new Map([...history].filter(([id]) => !ids.has(id)));
+      await writeFileAtomic(at(SLOT_HISTORY), slotHistoryText(next));
+      slotHistory = next;
+      slotHistoryLines = next.size;
+    }
+    const log = await loadGuardLog();
+    if (named(log)) {
+      const next = new Map([...log].filter(([id]) => !ids.has(id)));
+      await writeFileAtomic(at(GUARD_LOG), linesPerContact(next, (contactId, list): GuardLogLine => [contactId, list.map(toGuardTuple)]));
+      guardLog = next;
+      guardLogKept = 0;
+      for (const list of next.values()) guardLogKept += list.length;
+      guardLogOnDisk = guardLogKept;
+    }
+  }
+
+  async function readRefresh(): Promise<string[]> {
+    const ids = new Set<string>();
+    for await (const chunk of readNdjson(at(REFRESH), await sizeOf(at(REFRESH)), (raw) => raw as string[])) {
+      for (const line of chunk) for (const id of line) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  async function dropFromRefresh(ids: ReadonlySet<string>): Promise<void> {
+    const pending = await readRefresh();
+    const kept = pending.filter((id) => !ids.has(id));
+    if (kept.length < pending.length) await writeFileAtomic(at(REFRESH), kept.length === 0 ? "" : JSON.stringify(kept) + "\n");
+  }
+
+  async function saveAliases(next: ReadonlyMap<string, string>): Promise<void> {
+    if (next.size === 0 && aliases.size === 0) return;
+    await writeFileAtomic(at(ALIASES), JSON.stringify([...next]));
+    aliases = next;
+  }
+
+  /**
+   * Copies a committed log into a new generation without the lines `drop` names, streaming and
+   * keeping every other line byte for byte; null (and no new file) when nothing would be dropped.
+   */
+  async function filterLog(file: string, next: string, drop: (line: string) => boolean): Promise<{ bytes: number; kept: number } | null> {
+    const end = committed(file);
+    if (end === 0) return null;
+    let dropped = 0;
+    let kept = 0;
+    let bytes = 0;
+    const handle = await open(at(next), "w");
+    try {
+      let out = "";
+      const flush = async (): Promise<void> => {
+        const data = Buffer.from(out, "utf8");
+        out = "";
+        if (data.length > 0) bytes += (await handle.write(data)).bytesWritten;
+      };
+      let rest = "";
+      const take = (line: string): void => {
+        if (line.length === 0) return;
+        if (drop(line)) dropped++;
+        else {
+          out += line + "\n";
+          kept++;
+        }
+      };
+      for await (const text of createReadStream(at(file), { start: 0, end: end - 1, highWaterMark: 1 << 20, encoding: "utf8" }) as AsyncIterable<string>) {
+        const lines = (rest + text).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) take(line);
+        // About 1 MB per write, so a two-million-event log never becomes one string.
+        if (out.length > 1 << 20) await flush();
+      }
+      take(rest);
+      await flush();
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (dropped > 0) return { bytes, kept };
+    await unlink(at(next));
+    return null;
+  }
+
+  /**
+   * One new commit without these contacts' records and, when `logs`, without their events (merged
+   * ids' included) and the quarantined records naming them. The new generations are written
+   * durably first and commit.json switches to all of them at once, so a crash keeps either the
+   * old files or the new ones. Resolves to the order ids of the placed_order events it dropped.
+   */
+  async function rewriteLogs(ids: ReadonlySet<string>, emails: ReadonlySet<string>, logs: boolean): Promise<string[]> {
+    const seq = commit.seq + 1;
+    const added: Record<string, number> = {};
+    const next: { -readonly [K in keyof CommitRecord]?: CommitRecord[K] } = {};
+    const created: string[] = [];
+    const replaced: string[] = [];
+    const swap = (old: string, file: string, size: number): void => {
+      added[file] = size;
+      created.push(file);
+      replaced.push(old);
+    };
+    const log = await contactLog();
+    const remaining = [...log.byId.values()].filter((c) => !ids.has(c.id));
+    const orderIds: string[] = [];
+    try {
+      if (logs) {
+        const aliasOf = aliases;
+        const events = await filterLog(eventsFile(), `events.${seq}.ndjson`, (line) => {
+          const id = eventContactId(line);
+          const drop = id !== null && (ids.has(id) || ids.has(aliasOf.get(id) ?? id));
+          // Only the dropped lines are parsed, and only orders: ingest's order keys must forget them too.
+          if (drop && line.includes('"placed_order"')) {
+            const event = JSON.parse(line) as Event;
+            if (event.type === "placed_order") orderIds.push(event.orderId);
+          }
+          return drop;
+        });
+        if (events !== null) {
+          swap(eventsFile(), `events.${seq}.ndjson`, events.bytes);
+          next.eventsFile = `events.${seq}.ndjson`;
+        }
+        const quarantine = await filterLog(quarantineFile(), `quarantine.${seq}.ndjson`, (line) => namesContact((JSON.parse(line) as { raw?: unknown }).raw, ids, emails));
+        if (quarantine !== null) {
+          swap(quarantineFile(), `quarantine.${seq}.ndjson`, quarantine.bytes);
+          next.quarantineFile = `quarantine.${seq}.ndjson`;
+          next.quarantined = quarantine.kept;
+        }
+      }
+      if (remaining.length < log.byId.size) {
+        const file = `contacts.${seq}.ndjson`;
+        const text = toNdjson(remaining);
+        await writeFileDurably(at(file), text);
+        swap(commit.contactsFile, file, Buffer.byteLength(text));
+        next.contactsFile = file;
+      }
+      if (created.length === 0) return orderIds;
+      const bytes = { ...Object.fromEntries(Object.entries(commit.bytes).filter(([name]) => !replaced.includes(name))), ...added };
+      await replaceCommit({ ...commit, ...next, seq, bytes });
+    } catch (error) {
+      for (const file of created) await unlink(at(file)).catch(() => undefined);
+      throw error;
+    }
+    log.byId = new Map(remaining.map((c) => [c.id, c]));
+    log.lines = log.byId.size;
+    if (next.quarantineFile !== undefined) quarantineStarts = null;
+    for (const old of replaced) {
+      // A run streaming the old events keeps its file until it is done; the next open deletes it otherwise.
+      if ((eventReaders.get(old) ?? 0) > 0) unlinkWhenRead.add(old);
+      else await tidy(() => unlink(at(old)).catch(ignoreMissing));
+    }
+    return orderIds;
+  }
+
   return {
     getCursor: (stream: Stream): Cursor | null => commit.cursors[stream] ?? null,
     getCleanState: (): unknown => JSON.parse(cleanStateJson),
+
+    /** A new clean-state file and a commit pointing at it, like a page's; the old file is deleted. */
+    saveCleanState: (cleanState: unknown): Promise<void> =>
+      serially(async () => {
+        const json = stringifyState(cleanState ?? null);
+        if (json === cleanStateJson) return;
+        const seq = commit.seq + 1;
+        const file = `clean-state.${seq}.json`;
+        const previous = commit.cleanStateFile;
+        try {
+          await writeFileDurably(at(file), json);
+          await replaceCommit({ ...commit, seq, cleanStateFile: file });
+        } catch (error) {
+          // Not committed: the next open would delete the file, but it may hold what is being forgotten.
+          await unlink(at(file)).catch(() => undefined);
+          throw error;
+        }
+        cleanStateJson = json;
+        // The old state holds what an erasure forgets; if this unlink fails, the next open deletes it.
+        if (previous !== null) await tidy(() => unlink(at(previous)).catch(ignoreMissing));
+      }),
 
     commitPage: (runId: string, page: PageCommit): Promise<void> =>
       serially(async () => {
@@ -298,7 +514,7 @@ export async function openInstallationFolder(folder: string) {
           // Every log first, each fsynced; commit.json last, so it only ever points at durable bytes.
           if (contactLines !== "") bytes[commit.contactsFile] = committed(commit.contactsFile) + (await appendDurably(at(commit.contactsFile), contactLines));
           if (productLines !== "") bytes[commit.productsFile] = committed(commit.productsFile) + (await appendDurably(at(commit.productsFile), productLines));
-          if (page.events.length > 0) bytes[EVENTS] = committed(EVENTS) + (await appendDurably(at(EVENTS), page.events.map(toEventLine).join("")));
+          if (page.events.length > 0) bytes[eventsFile()] = committed(eventsFile()) + (await appendDurably(at(eventsFile()), page.events.map(toEventLine).join("")));
           if (page.quarantine.length > 0) starts = await appendQuarantine(page.quarantine, runId, bytes);
           if (json !== cleanStateJson) {
             cleanStateFile = `clean-state.${seq}.json`;
@@ -332,12 +548,30 @@ export async function openInstallationFolder(folder: string) {
     async *readProducts(): AsyncIterable<readonly Product[]> {
       yield* chunksOf([...(await serially(productLog)).byId.values()]);
     },
-    readEvents: (): AsyncIterable<readonly Event[]> => readNdjson(at(EVENTS), committed(EVENTS), reviveEvent),
+    /** The committed events as of the first read, a merged contact's under its primary's id. */
+    async *readEvents(): AsyncIterable<readonly Event[]> {
+      const file = eventsFile();
+      const end = committed(file);
+      const aliasOf = aliases;
+      eventReaders.set(file, (eventReaders.get(file) ?? 0) + 1);
+      try {
+        yield* readNdjson(at(file), end, aliasOf.size === 0 ? reviveEvent : (raw) => {
+          const event = reviveEvent(raw);
+          event.contactId = aliasOf.get(event.contactId) ?? event.contactId;
+          return event;
+        });
+      } finally {
+        const left = (eventReaders.get(file) ?? 1) - 1;
+        if (left > 0) eventReaders.set(file, left);
+        else eventReaders.delete(file);
+        if (left <= 0 && unlinkWhenRead.delete(file)) await unlink(at(file)).catch(() => undefined);
+      }
+    },
 
     listQuarantine: (limit: number, offset: number): Promise<{ total: number; items: QuarantineEntry[] }> =>
       serially(async () => {
-        const end = committed(QUARANTINE);
-        quarantineStarts ??= await lineStarts(at(QUARANTINE), end);
+        const end = committed(quarantineFile());
+        quarantineStarts ??= await lineStarts(at(quarantineFile()), end);
         const starts = quarantineStarts;
         const total = commit.quarantined;
         // Newest first: item 0 is the last line of the log.
@@ -346,7 +580,7 @@ export async function openInstallationFolder(folder: string) {
         if (newest < 0 || limit <= 0) return { total, items: [] };
         const from = starts[oldest] ?? 0;
         const to = starts[newest + 1] ?? end;
-        const text = await readRange(at(QUARANTINE), from, to - from);
+        const text = await readRange(at(quarantineFile()), from, to - from);
         const items = text.split("\n").filter((l) => l.length > 0).map((l) => JSON.parse(l) as QuarantineEntry);
         return { total, items: items.reverse() };
       }),
@@ -453,6 +687,57 @@ export async function openInstallationFolder(folder: string) {
       const text = await readOptional(at(FEED));
       return text === null ? null : (JSON.parse(text) as Feed);
     },
+
+    /**
+     * Erases contacts named by our id or any ESP id, with everything derived from them; resolves to
+     * how many stored contacts that was. Derived data goes first and the logs last, so an erasure
+     * cut short by a crash finds the same contacts, and so the same ids, when it is run again.
+     */
+    eraseContacts: (contactIds: readonly string[]): Promise<Erasure> =>
+      serially(async () => {
+        const given = new Set(contactIds);
+        if (given.size === 0) return { erased: 0, contactIds: [], emails: [], orderIds: [] };
+        const matched = [...(await contactLog()).byId.values()].filter((c) => given.has(c.id) || Object.values(c.espIds).some((id) => given.has(id)));
+        const ids = new Set([...given, ...matched.map((c) => c.id)]);
+        // Contacts merged into an erased one are the same person.
+        for (const [from, to] of aliases) if (ids.has(to)) ids.add(from);
+        const emails = new Set(matched.flatMap((c) => (c.email === undefined ? [] : [c.email.trim().toLowerCase()])));
+        await forgetDerived(ids);
+        await dropFromRefresh(ids);
+        const orderIds = await rewriteLogs(ids, emails, true);
+        await saveAliases(new Map([...aliases].filter(([from, to]) => !ids.has(from) && !ids.has(to))));
+        return { erased: matched.length, contactIds: [...ids], emails: [...emails], orderIds };
+      }),
+
+    /** Folds `mergedIds` into `primaryId`: their events read as the primary's from now on; their other data goes. */
+    mergeContacts: (primaryId: string, mergedIds: readonly string[]): Promise<void> =>
+      serially(async () => {
+        // The primary may itself have been merged away by an event delivered first: HubSpot does not promise order.
+        const target = aliases.get(primaryId) ?? primaryId;
+        const merged = new Set(mergedIds.filter((id) => id !== target));
+        if (merged.size === 0) return;
+        const next = new Map([...aliases].map(([from, to]): [string, string] => [from, merged.has(to) ? target : to]));
+        for (const id of merged) next.set(id, target);
+        next.delete(target);
+        // The alias first: once the merged contact is gone, its events must already read as the primary's.
+        await saveAliases(next);
+        await forgetDerived(merged);
+        await dropFromRefresh(merged);
+        await rewriteLogs(merged, new Set(), false);
+      }),
+
+    requestRefresh: (espIds: readonly string[]): Promise<void> =>
+      serially(async () => {
+        if (espIds.length > 0) await appendDurably(at(REFRESH), JSON.stringify(espIds) + "\n");
+      }),
+
+    /** The pending ids, each once, oldest request first; the set is emptied. */
+    takeRefresh: (): Promise<string[]> =>
+      serially(async () => {
+        const ids = await readRefresh();
+        if (ids.length > 0) await writeFileAtomic(at(REFRESH), "");
+        return ids;
+      }),
   };
 }
 
@@ -460,13 +745,16 @@ export async function openInstallationFolder(folder: string) {
 async function recover(folder: string): Promise<CommitRecord> {
   const text = await readOptional(join(folder, COMMIT));
   const commit = text === null ? EMPTY_COMMIT : (JSON.parse(text) as CommitRecord);
-  for (const file of [commit.contactsFile, commit.productsFile, EVENTS, QUARANTINE]) {
+  const logs = [commit.contactsFile, commit.productsFile, commit.eventsFile ?? EVENTS, commit.quarantineFile ?? QUARANTINE];
+  for (const file of logs) {
     await truncateTo(join(folder, file), commit.bytes[file] ?? 0);
   }
   await trimTornLine(join(folder, WRITTEN_JOURNAL));
   await trimTornLine(join(folder, SLOT_HISTORY));
   await trimTornLine(join(folder, GUARD_LOG));
-  const live = new Set([commit.contactsFile, commit.productsFile, commit.cleanStateFile]);
+  await trimTornLine(join(folder, REFRESH));
+  // An erasure's old events / quarantine generation is garbage too, and holds what the portal asked to delete.
+  const live = new Set([...logs, commit.cleanStateFile]);
   for (const name of await readdir(folder)) {
     if ((GENERATED.test(name) && !live.has(name)) || name.endsWith(".tmp")) await unlink(join(folder, name)).catch(ignoreMissing);
   }
@@ -596,4 +884,37 @@ function* slices(list: readonly Profile[]): Iterable<string> {
 function* chunksOf<T>(items: readonly T[]): Iterable<readonly T[]> {
   // Same chunk size as the event log, so callers see one rhythm.
   for (let i = 0; i < items.length; i += NDJSON_CHUNK) yield items.slice(i, i + NDJSON_CHUNK);
+}
+
+/**
+ * An event line's contactId without parsing the line: a million lines parse in seconds, and an
+ * erasure should answer the webhook within HubSpot's 5. Lines are JSON.stringify output, so the
+ * key appears exactly as `"contactId":"…"`; inside a string value its quotes would be escaped.
+ */
+function eventContactId(line: string): string | null {
+  const match = /"contactId":("(?:[^"\\]|\\.)*")/.exec(line);
+  return match?.[1] === undefined ? null : (JSON.parse(match[1]) as string);
+}
+
+/**
+ * Whether a quarantined record names one of these contacts: an id under an id-like key (or among
+ * its ESP ids), or one of the emails anywhere in its text. Errs towards erasing: quarantine is a
+ * diagnostic, and a privacy deletion must not leave a copy behind.
+ */
+export function namesContact(raw: unknown, ids: ReadonlySet<string>, emails: ReadonlySet<string>, depth = 0): boolean {
+  if (typeof raw === "string") {
+    const text = raw.toLowerCase();
+    for (const email of emails) if (text.includes(email)) return true;
+    return false;
+  }
+  // Quarantined input is whatever a source sent; a deep nest is not where a contact's id lives.
+  if (typeof raw !== "object" || raw === null || depth > 6) return false;
+  if (Array.isArray(raw)) return raw.some((value) => namesContact(value, ids, emails, depth + 1));
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const name = key.toLowerCase();
+    if ((typeof value === "string" || typeof value === "number") && ID_KEYS.has(name) && ids.has(String(value))) return true;
+    if (name === "espids" && typeof value === "object" && value !== null && Object.values(value).some((id) => typeof id === "string" && ids.has(id))) return true;
+    if (namesContact(value, ids, emails, depth + 1)) return true;
+  }
+  return false;
 }

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { SettingsSchema } from "../domain/index.js";
-import type { Installation, RunSummary, Settings, Store } from "../domain/index.js";
+import type { Credentials, Installation, RunSummary, Settings, Store } from "../domain/index.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { openInstallationFolder } from "./installation-folder.js";
 import type { InstallationFolder } from "./installation-folder.js";
+import { createTokenCipher } from "./token-cipher.js";
 
 /**
  * The lowdb document: only small things, because lowdb rewrites the whole file on every
@@ -18,15 +19,24 @@ type Doc = {
   settings: { installationId: string; settings: unknown }[];
   /** Newest first within each installation. */
   runs: RunSummary[];
+  /** Each installation's ESP secrets as `v1:` AES-256-GCM ciphertext; absent in documents written before OAuth. */
+  credentials?: { installationId: string; sealed: string }[];
+};
+
+export type LowdbStoreOptions = {
+  /** TOKEN_KEY: 64 hex digits. Without it the store works, but cannot save or read ESP credentials. */
+  readonly tokenKey?: string | undefined;
 };
 
 /**
  * The embedded default store: `<dir>/tailor.json` (lowdb) for installations, settings and
  * runs, and `<dir>/<installationId>/` for records, events, quarantine, written values,
  * slot history, the guard log, profiles and the feed (see installation-folder.ts for the
- * files and the commit protocol).
+ * files and the commit protocol). Credentials are only ever on disk encrypted with `tokenKey`.
  */
-export async function createLowdbStore(dir: string): Promise<Store> {
+export async function createLowdbStore(dir: string, options: LowdbStoreOptions = {}): Promise<Store> {
+  // Checked before anything is opened: a bad key fails at startup, not at the first install.
+  const cipher = options.tokenKey === undefined ? null : createTokenCipher(options.tokenKey);
   await mkdir(dir, { recursive: true });
   // Not JSONFilePreset: it silently swaps in an in-memory adapter when NODE_ENV is "test".
   const db = new Low<Doc>(new JSONFile<Doc>(join(dir, "tailor.json")), { installations: [], settings: [], runs: [] });
@@ -66,8 +76,36 @@ export async function createLowdbStore(dir: string): Promise<Store> {
       await db.write();
     },
 
+    getCredentials(installationId) {
+      const saved = (db.data.credentials ?? []).find((c) => c.installationId === installationId);
+      // In a promise, so a missing or wrong key rejects instead of throwing at the call.
+      return Promise.resolve().then(() => {
+        if (saved === undefined) return null;
+        if (cipher === null) throw new Error(`TOKEN_KEY is not set: the credentials of installation ${installationId} are encrypted at rest and cannot be read without it`);
+        return JSON.parse(cipher.decrypt(saved.sealed)) as Credentials;
+      });
+    },
+    async saveCredentials(installationId, credentials) {
+      const others = (db.data.credentials ?? []).filter((c) => c.installationId !== installationId);
+      if (credentials === null) {
+        // Forgetting needs no key: an uninstall must always be able to drop the tokens.
+        if (others.length === (db.data.credentials ?? []).length) return;
+        db.data.credentials = others;
+      } else {
+        if (cipher === null) throw new Error("TOKEN_KEY is not set: ESP credentials are encrypted at rest, so saving them needs a 32-byte hex key (64 hex digits)");
+        db.data.credentials = [...others, { installationId, sealed: cipher.encrypt(JSON.stringify(credentials)) }];
+      }
+      await db.write();
+    },
+
+    eraseContacts: async (installationId, contactIds) => (await folderOf(installationId)).eraseContacts(contactIds),
+    mergeContacts: async (installationId, primaryId, mergedIds) => { await (await folderOf(installationId)).mergeContacts(primaryId, mergedIds); },
+    requestRefresh: async (installationId, espIds) => { await (await folderOf(installationId)).requestRefresh(espIds); },
+    takeRefresh: async (installationId) => (await folderOf(installationId)).takeRefresh(),
+
     getCursor: async (installationId, stream) => (await folderOf(installationId)).getCursor(stream),
     getCleanState: async (installationId) => (await folderOf(installationId)).getCleanState(),
+    saveCleanState: async (installationId, cleanState) => { await (await folderOf(installationId)).saveCleanState(cleanState); },
     commitPage: async (installationId, runId, commit) => { await (await folderOf(installationId)).commitPage(runId, commit); },
 
     async *readContacts(installationId) {

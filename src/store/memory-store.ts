@@ -2,6 +2,7 @@ import { setImmediate } from "node:timers/promises";
 import { GUARD_LOG_KEPT, SettingsSchema, SLOT_EXPOSURES_KEPT } from "../domain/index.js";
 import type {
   Contact,
+  Credentials,
   Cursor,
   Event,
   Feed,
@@ -17,6 +18,7 @@ import type {
   Stream,
   Store,
 } from "../domain/index.js";
+import { namesContact } from "./installation-folder.js";
 import { keepLatest } from "./keep-latest.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { NDJSON_CHUNK } from "./read-ndjson.js";
@@ -36,12 +38,18 @@ type Space = {
   feed: Feed | null;
   slotHistory: Map<string, readonly SlotExposure[]>;
   guardLog: Map<string, readonly GuardLogEntry[]>;
+  /** Merged contact id -> the primary it was merged into; readEvents reads their events as the primary's. */
+  aliases: Map<string, string>;
+  /** ESP ids to re-read next run, in request order. */
+  refresh: Set<string>;
 };
 
 /** A Store in Maps, for tests and dry runs: same behaviour as the lowdb store, nothing on disk. */
 export function createMemoryStore(): Store {
   const installations = new Map<string, Installation>();
   const spaces = new Map<string, Space>();
+  // In memory only, so nothing to encrypt; cloned both ways, as if it went through the lowdb document.
+  const credentials = new Map<string, Credentials>();
   let runs: RunSummary[] = [];
 
   function spaceOf(installationId: string): Space {
@@ -60,6 +68,8 @@ export function createMemoryStore(): Store {
         feed: null,
         slotHistory: new Map(),
         guardLog: new Map(),
+        aliases: new Map(),
+        refresh: new Set(),
       };
       spaces.set(installationId, space);
     }
@@ -82,9 +92,59 @@ export function createMemoryStore(): Store {
       return Promise.resolve();
     },
 
+    getCredentials: (installationId) => Promise.resolve(structuredClone(credentials.get(installationId) ?? null)),
+    saveCredentials(installationId, saved) {
+      if (saved === null) credentials.delete(installationId);
+      else credentials.set(installationId, structuredClone(saved));
+      return Promise.resolve();
+    },
+
+    eraseContacts(installationId, contactIds) {
+      const space = spaceOf(installationId);
+      const given = new Set(contactIds);
+      const matched = [...space.contacts.values()].filter((c) => given.has(c.id) || Object.values(c.espIds).some((id) => given.has(id)));
+      const ids = new Set([...given, ...matched.map((c) => c.id)]);
+      // Contacts merged into an erased one are the same person.
+      for (const [from, to] of space.aliases) if (ids.has(to)) ids.add(from);
+      const emails = new Set(matched.flatMap((c) => (c.email === undefined ? [] : [c.email.trim().toLowerCase()])));
+      const erasedEvent = (e: Event): boolean => ids.has(e.contactId) || ids.has(space.aliases.get(e.contactId) ?? e.contactId);
+      const orderIds = space.events.flatMap((e) => (e.type === "placed_order" && erasedEvent(e) ? [e.orderId] : []));
+      space.events = space.events.filter((e) => !erasedEvent(e));
+      space.quarantine = space.quarantine.filter((q) => !namesContact(q.raw, ids, emails));
+      forget(space, ids);
+      for (const [from, to] of space.aliases) if (ids.has(from) || ids.has(to)) space.aliases.delete(from);
+      return Promise.resolve({ erased: matched.length, contactIds: [...ids], emails: [...emails], orderIds });
+    },
+    mergeContacts(installationId, primaryId, mergedIds) {
+      const space = spaceOf(installationId);
+      // The primary may itself have been merged away by an event delivered first.
+      const target = space.aliases.get(primaryId) ?? primaryId;
+      const merged = new Set(mergedIds.filter((id) => id !== target));
+      for (const [from, to] of space.aliases) if (merged.has(to)) space.aliases.set(from, target);
+      for (const id of merged) space.aliases.set(id, target);
+      space.aliases.delete(target);
+      forget(space, merged);
+      return Promise.resolve();
+    },
+    requestRefresh(installationId, espIds) {
+      const { refresh } = spaceOf(installationId);
+      for (const id of espIds) refresh.add(id);
+      return Promise.resolve();
+    },
+    takeRefresh(installationId) {
+      const space = spaceOf(installationId);
+      const ids = [...space.refresh];
+      space.refresh = new Set();
+      return Promise.resolve(ids);
+    },
+
     getCursor: (installationId, stream) => Promise.resolve(spaceOf(installationId).cursors.get(stream) ?? null),
     // Cloned both ways, as if it went through JSON: ingest may keep mutating its own copy.
     getCleanState: (installationId) => Promise.resolve(structuredClone(spaceOf(installationId).cleanState)),
+    saveCleanState(installationId, cleanState) {
+      spaceOf(installationId).cleanState = structuredClone(cleanState ?? null);
+      return Promise.resolve();
+    },
     commitPage(installationId, runId, commit) {
       // No await between the first and the last change, so the page lands whole.
       const space = spaceOf(installationId);
@@ -100,7 +160,15 @@ export function createMemoryStore(): Store {
 
     readContacts: (installationId) => chunked([...spaceOf(installationId).contacts.values()]),
     readProducts: (installationId) => chunked([...spaceOf(installationId).products.values()]),
-    readEvents: (installationId) => chunked(spaceOf(installationId).events.slice()),
+    readEvents(installationId) {
+      const { events, aliases } = spaceOf(installationId);
+      if (aliases.size === 0) return chunked(events.slice());
+      // Copies: the stored event keeps the id it arrived with, as in the lowdb log.
+      return chunked(events.map((e) => {
+        const primary = aliases.get(e.contactId);
+        return primary === undefined ? e : { ...e, contactId: primary };
+      }));
+    },
 
     lastWritten: (installationId) => Promise.resolve(new Map(spaceOf(installationId).written)),
     checkpointPush(installationId, runId, written, refused) {
@@ -154,6 +222,18 @@ export function createMemoryStore(): Store {
       return Promise.resolve({ total: all.length, items: newestFirstItems.slice(offset, offset + Math.max(0, page.limit)) });
     },
   };
+}
+
+/** Drops the contacts' records and what was derived from them; events and quarantine are the caller's choice. */
+function forget(space: Space, ids: ReadonlySet<string>): void {
+  for (const id of ids) {
+    space.contacts.delete(id);
+    space.written.delete(id);
+    space.profiles.delete(id);
+    space.slotHistory.delete(id);
+    space.guardLog.delete(id);
+    space.refresh.delete(id);
+  }
 }
 
 /** Only the entry's own fields, as if it went through JSON: the caller may reuse or extend its object. */

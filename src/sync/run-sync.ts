@@ -1,5 +1,5 @@
 import type {
-  Connector, Contact, Installation, Page, Profile, PropertyChange, Quarantined, RecommendationReport, RunSummary, Settings, SlotExposure, Store, Stream,
+  Connector, Contact, Installation, Page, Profile, PropertyChange, PushReport, Quarantined, RecommendationReport, RunSummary, Settings, SlotExposure, Store, Stream,
 } from "../domain/index.js";
 import { emptyIngestReport, MAX_REC_SLOTS, PROPERTIES, STREAMS } from "../domain/index.js";
 import { buildFeed } from "../engine/build-feed.js";
@@ -39,6 +39,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
   const dryRun = options.dryRun ?? false;
   const installation = await store.getInstallation(installationId);
   if (installation === null) throw new Error(`No installation "${installationId}": install Tailor for it first.`);
+  if (installation.status === "uninstalled") throw new Error(`Installation "${installationId}" was uninstalled from ${installation.esp}: syncing stopped. Install Tailor again to resume.`);
   const settings = await store.getSettings(installationId);
   const runId = `run-${startedAt.toISOString()}`;
   const running = emptySummary(runId, installationId, startedAt, dryRun);
@@ -109,22 +110,31 @@ async function defineMissingProperties(connector: Connector, store: Store, insta
 /** Contacts first, so events can be tied to people; products before events, so categories are canonical. */
 async function pullAll(connector: Connector, store: Store, cleaner: Cleaner, installationId: string, runId: string, progress: (p: SyncProgress) => void): Promise<string[]> {
   const warnings: string[] = [];
-  for (const stream of STREAMS) {
-    let done = 0;
-    for await (const page of pullStream(connector, stream, await store.getCursor(installationId, stream))) {
-      const cleaned = cleanPage(cleaner, stream, page);
-      await store.commitPage(installationId, runId, { stream, ...cleaned, cleanState: cleaner.state(), cursor: page.next });
-      warnings.push(...(page.warnings ?? []));
-      done += page.records.length;
-      progress({ phase: "pull", label: stream, done, total: null });
+  // Contacts a webhook marked (email or subscription changed) are re-read first; if the pull
+  // throws they are marked again (a killed process loses them, but the incremental pull sees the change anyway).
+  const refresh = await store.takeRefresh(installationId);
+  try {
+    for (const stream of STREAMS) {
+      let done = 0;
+      const pages = pullStream(connector, stream, await store.getCursor(installationId, stream), stream === "contacts" ? refresh : []);
+      for await (const page of pages) {
+        const cleaned = cleanPage(cleaner, stream, page);
+        await store.commitPage(installationId, runId, { stream, ...cleaned, cleanState: cleaner.state(), cursor: page.next });
+        warnings.push(...(page.warnings ?? []));
+        done += page.records.length;
+        progress({ phase: "pull", label: stream, done, total: null });
+      }
     }
+  } catch (error) {
+    if (refresh.length > 0) await store.requestRefresh(installationId, refresh);
+    throw error;
   }
   return warnings;
 }
 
-function pullStream(connector: Connector, stream: Stream, from: string | null): AsyncIterable<Page> {
+function pullStream(connector: Connector, stream: Stream, from: string | null, refresh: readonly string[]): AsyncIterable<Page> {
   switch (stream) {
-    case "contacts": return connector.pullContacts(from);
+    case "contacts": return connector.pullContacts(from, refresh);
     case "products": return connector.pullProducts(from);
     case "events": return connector.pullEvents(from);
   }
@@ -177,8 +187,23 @@ async function pushAll(connector: Connector, store: Store, installationId: strin
   let failures = 0;
   let calls = 0;
   let done = 0;
-  for (const batch of chunk(changes, settings.sync.batchSize)) {
-    const report = await connector.pushChanges(batch);
+  const batches = chunk(changes, settings.sync.batchSize);
+  // Up to pushConcurrency calls in flight (one call at a time spends most of a rate window waiting
+  // on the network); results are checkpointed strictly in batch order, each before the next.
+  const inFlight: Promise<PushReport>[] = [];
+  let next = 0;
+  const launch = () => {
+    while (inFlight.length < settings.sync.pushConcurrency && next < batches.length) {
+      const batch = batches[next++] ?? [];
+      const report = connector.pushChanges(batch);
+      // A later batch may fail while an earlier one is awaited; it is rethrown when its turn comes.
+      report.catch(() => undefined);
+      inFlight.push(report);
+    }
+  };
+  launch();
+  for (const batch of batches) {
+    const report = await (inFlight.shift() ?? Promise.reject(new Error("push pipeline out of step")));
     calls++;
     const failed = new Map(report.failed.map((f) => [f.contactId, f]));
     const accepted = batch.filter((c) => !failed.has(c.contactId));
@@ -188,6 +213,7 @@ async function pushAll(connector: Connector, store: Store, installationId: strin
       return f === undefined || f.retryable ? [] : [{ stream: "push" as const, reason: `push: ${f.reason}`, raw: c }];
     });
     await store.checkpointPush(installationId, runId, accepted, refused);
+    launch();
     for (const c of accepted) if (SLOT_ID_PROPERTIES.some((name) => Object.hasOwn(c.set, name))) slotsShown.push(c.contactId);
     written += report.written;
     failures += report.failed.length;

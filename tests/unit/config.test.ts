@@ -15,6 +15,20 @@ describe("loadConfig", () => {
   });
 });
 
+describe("loadConfig: HubSpot", () => {
+  const key = "a".repeat(64);
+  const secret = "s".repeat(32);
+  it("needs the client id and secret together, and a token key and session secret with them", () => {
+    expect(() => loadConfig({ HUBSPOT_CLIENT_ID: "id" })).toThrow(/HUBSPOT_CLIENT_SECRET: HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET go together/);
+    expect(() => loadConfig({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "shh" })).toThrow(/TOKEN_KEY: an OAuth app needs TOKEN_KEY/);
+    expect(loadConfig({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "shh", TOKEN_KEY: key, SESSION_SECRET: secret })).toMatchObject({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_API_BASE: "https://api.hubapi.com" });
+  });
+
+  it("never echoes the client secret", () => {
+    expect(messageOf(() => loadConfig({ HUBSPOT_CLIENT_SECRET: "very-secret-value" }))).not.toContain("very-secret-value");
+  });
+});
+
 function messageOf(run: () => unknown): string {
   try {
     run();

@@ -22,7 +22,8 @@ describe("extensions", () => {
 
   it.each(files)("%s reads only declared tailor_* properties", (file) => {
     const used = [...readFileSync(file, "utf8").matchAll(/\btailor_[a-z0-9_]+/g)].map((m) => m[0]);
-    expect(used.length).toBeGreaterThan(0);
+    // Templates exist to read properties; project configs and UI components may name none.
+    if (file.endsWith(".html")) expect(used.length).toBeGreaterThan(0);
     expect(used.filter((name) => !declared.has(name))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PropertyChange, Store } from "../../../src/domain/index.js";
-import { PROPERTIES } from "../../../src/domain/index.js";
+import { defaultSettings, PROPERTIES } from "../../../src/domain/index.js";
 import { createLowdbStore } from "../../../src/store/lowdb-store.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
 import { runSync } from "../../../src/sync/run-sync.js";
@@ -121,17 +121,30 @@ describe("runSync", () => {
 });
 
 describe("runSync after a crash between batches", () => {
-  it.each([
+  const stores = [
     ["memory", () => { const s = createMemoryStore(); return () => Promise.resolve(s); }],
     ["lowdb", () => { const dir = mkdtempSync(join(tmpdir(), "tailor-sync-")); return () => createLowdbStore(dir); }],
-  ])("resumes on the %s store with no lost and no repeated writes", async (_name, makeStore) => {
+  ] as const;
+  const withConcurrency = async (store: Store, pushConcurrency: number) => {
+    const settings = defaultSettings();
+    await store.saveSettings(ID, { ...settings, sync: { ...settings.sync, pushConcurrency } });
+    return store;
+  };
+  /** The ESP's final state: each contact's properties after every write in order. */
+  const finalState = (pushes: readonly (readonly PropertyChange[])[]) => {
+    const state = new Map<string, Record<string, unknown>>();
+    for (const c of pushes.flat()) state.set(c.contactId, { ...state.get(c.contactId), ...c.set });
+    return state;
+  };
+
+  it.each(stores)("resumes on the %s store with no lost and no repeated writes, one call at a time", async (_name, makeStore) => {
     const open = makeStore();
     const reference = createScriptedConnector(smallShop(350, NOW));
     await runSync(deps(reference, await installed(createMemoryStore())), ID);
 
     const connector = createScriptedConnector(smallShop(350, NOW));
     connector.crashOnPushCall = 3; // two batches of 100 land, the third call dies
-    const first = await installed(await open());
+    const first = await withConcurrency(await installed(await open()), 1);
     await expect(runSync(deps(connector, first), ID)).rejects.toThrow("process killed");
     expect(connector.pushes.flat()).toHaveLength(200);
     expect((await first.listRuns(ID, 1))[0]).toMatchObject({ status: "failed", error: "process killed" });
@@ -141,5 +154,22 @@ describe("runSync after a crash between batches", () => {
     const { summary } = await runSync(deps(connector, reopened), ID);
     expect(summary.contactsChanged).toBe(150);
     expect(writes(connector.pushes)).toEqual(writes(reference.pushes));
+  });
+
+  it.each(stores)("resumes on the %s store with nothing lost and the ESP in the same state, 4 calls in flight", async (_name, makeStore) => {
+    const open = makeStore();
+    const reference = createScriptedConnector(smallShop(350, NOW));
+    await runSync(deps(reference, await installed(createMemoryStore())), ID);
+
+    const connector = createScriptedConnector(smallShop(350, NOW));
+    connector.crashOnPushCall = 3; // batches 1, 2 and 4 land; the third dies before 4 is checkpointed
+    await expect(runSync(deps(connector, await withConcurrency(await installed(await open()), 4)), ID)).rejects.toThrow("process killed");
+    connector.crashOnPushCall = null;
+    await runSync(deps(connector, await open()), ID);
+    expect(finalState(connector.pushes)).toEqual(finalState(reference.pushes));
+    // Only the batch that landed but was not checkpointed is sent again: at most concurrency - 1 batches.
+    const repeated = connector.pushes.flat().length - reference.pushes.flat().length;
+    expect(repeated).toBeGreaterThan(0);
+    expect(repeated).toBeLessThanOrEqual(3 * 100);
   });
 });

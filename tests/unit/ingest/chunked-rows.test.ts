@@ -41,3 +41,45 @@ describe("createChunkedRows", () => {
     expect(copy.rows).toEqual(numbers(300));
   });
 });
+
+describe("createChunkedRows: removeWhere", () => {
+  it("drops the rows picked and moves the rest down, in order", () => {
+    const table = createChunkedRows<number>();
+    for (const n of numbers(600)) table.push(n);
+    const removed = table.removeWhere((n) => n % 3 === 0);
+    expect([removed, table.rows.length, table.rows.slice(0, 4), table.snapshot().flat()]).toEqual([200, 400, [1, 2, 4, 5], numbers(600).filter((n) => n % 3 !== 0)]);
+  });
+
+  it("re-cuts the snapshot into chunks of 256 with no chunk left over", () => {
+    const table = createChunkedRows<number>();
+    for (const n of numbers(600)) table.push(n);
+    table.snapshot();
+    table.removeWhere((n) => n >= 250);
+    expect(table.snapshot().map((chunk) => chunk.length)).toEqual([250]);
+  });
+
+  it("keeps sharing the chunks before the first dropped row", () => {
+    const table = createChunkedRows<number>();
+    for (const n of numbers(600)) table.push(n);
+    const before = table.snapshot();
+    table.removeWhere((n) => n === 300);
+    const after = table.snapshot();
+    expect([after[0] === before[0], after[1] === before[1], after[1]?.[44], after.map((chunk) => chunk.length)]).toEqual([true, false, 301, [256, 256, 87]]);
+  });
+
+  it("changes nothing, not even the next snapshot, when no row is picked", () => {
+    const table = createChunkedRows<number>();
+    for (const n of numbers(10)) table.push(n);
+    const before = table.snapshot();
+    expect([table.removeWhere(() => false), table.snapshot()[0] === before[0]]).toEqual([0, true]);
+  });
+
+  it("leaves an earlier snapshot as it was", () => {
+    const table = createChunkedRows<number>();
+    for (const n of numbers(3)) table.push(n);
+    const before = table.snapshot();
+    table.removeWhere((n) => n === 1);
+    table.snapshot();
+    expect(before).toEqual([[0, 1, 2]]);
+  });
+});

@@ -413,3 +413,54 @@ describe("createCleaner: unknown products", () => {
     expect([next.catalogComplete, next.events([viewOf("e1", "p404")]).quarantine.length]).toEqual([true, 1]);
   });
 });
+
+describe("createCleaner: forget", () => {
+  const forget = { contactIds: ["c1"], emails: ["ann@example.com"] };
+
+  it("no longer merges a new contact with a forgotten email into the erased id", () => {
+    const cleaner = withContacts();
+    cleaner.forget(forget);
+    const next = createCleaner(settings(), roundTrip(cleaner));
+    expect(next.contacts([contact("c7", "Ann@Example.com")]).records.map((c) => c.id)).toEqual(["c7"]);
+  });
+
+  it("forgets the ids folded into the erased person: their events are unknown now", () => {
+    const cleaner = withContacts();
+    cleaner.forget(forget);
+    const cleaned = cleaner.events([view("e1", "c2"), view("e2", "c3")]);
+    expect([cleaned.records.map((e) => e.id), cleaned.quarantine.map((q) => [q.reason, (q.raw as { id: string }).id])]).toEqual([["e2"], [["contactId: unknown contact", "e1"]]]);
+  });
+
+  it("keeps no trace of the erased person in the state, and other contacts as they were", () => {
+    const cleaner = withContacts();
+    cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z"), order("e2", "c3", "o2", "2024-02-01T10:00:00Z")]);
+    cleaner.forget({ ...forget, orderIds: ["o1"] });
+    const text = JSON.stringify(cleaner.state());
+    expect({ c1: text.includes('"c1"'), c2: text.includes('"c2"'), ann: text.includes("ann@"), o1: text.includes('"o1"'), bob: text.includes("bob@"), c3: text.includes('"c3"'), o2: text.includes('"o2"') })
+      .toEqual({ c1: false, c2: false, ann: false, o1: false, bob: true, c3: true, o2: true });
+  });
+
+  it("forgets the order fingerprints kept under an id the erasure named only by ESP id", () => {
+    const cleaner = createCleaner(settings(), null);
+    cleaner.contacts([contact("c1", "ann@example.com", { espIds: { hubspot: "501" } })]);
+    cleaner.events([order("e1", "c1", "o1", "2024-02-01T10:00:00Z")]);
+    cleaner.forget({ contactIds: ["501"], emails: [] });
+    expect(cleaner.state().orders.recent.flat()).toEqual([]);
+  });
+
+  it("round-trips through JSON after forgetting, still deduping other contacts' orders and aliases", () => {
+    const cleaner = withContacts();
+    cleaner.contacts([contact("c4", "BOB@example.com")]);
+    cleaner.events([order("e1", "c3", "o1", "2024-02-01T10:00:00Z")]);
+    cleaner.forget(forget);
+    const next = createCleaner(settings(), roundTrip(cleaner));
+    const events = next.events([order("e2", "c4", "o1", "2024-02-01T10:00:00Z"), view("e3", "c4")]);
+    expect([events.records.map((e) => [e.id, e.contactId]), next.report().ordersDeduped, roundTrip(next)]).toEqual([[["e3", "c3"]], { sameOrderId: 1, sameContents: 0 }, roundTrip(cleaner)]);
+  });
+
+  it("counts what it forgot, and 0 changes nothing", () => {
+    const cleaner = withContacts();
+    const before = cleaner.state();
+    expect([cleaner.forget({ contactIds: ["c404"], emails: ["nobody@example.com"] }), cleaner.state(), cleaner.forget(forget)]).toEqual([0, before, 2]);
+  });
+});

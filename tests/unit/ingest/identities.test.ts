@@ -55,3 +55,50 @@ describe("createIdentities", () => {
     expect([second.keptIdOf("c1"), second.keptIdOf("c2")]).toEqual(["c1", "c1"]);
   });
 });
+
+describe("createIdentities: forget", () => {
+  const none = new Set<string>();
+
+  it("forgets a person by id, so their email starts a new person", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb(person("c1", "ann@example.com"));
+    identities.forget(new Set(["c1"]), none);
+    expect([identities.keptIdOf("c1"), identities.absorb(person("c9", "ann@example.com"))]).toEqual([undefined, { contact: person("c9", "ann@example.com"), merged: false }]);
+  });
+
+  it("forgets a person by email, and the ids folded into them", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb(person("c1", "ann@example.com"));
+    identities.absorb(person("c2", "ann@example.com"));
+    const forgotten = identities.forget(none, new Set(["ann@example.com"]));
+    expect([forgotten, identities.keptIdOf("c1"), identities.keptIdOf("c2"), identities.state()]).toEqual([{ keptIds: ["c1"], aliases: 1 }, undefined, undefined, { people: [], aliases: [] }]);
+  });
+
+  it("forgets a person named by an ESP id", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb({ ...person("c1", "ann@example.com"), espIds: { hubspot: "501" } });
+    expect([identities.forget(new Set(["501"]), none).keptIds, identities.keptIdOf("c1")]).toEqual([["c1"], undefined]);
+  });
+
+  it("forgets an alias named by its own id, keeping the person it was folded into", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb(person("c1", "ann@example.com"));
+    identities.absorb(person("c2", "ann@example.com"));
+    expect([identities.forget(new Set(["c2"]), none), identities.keptIdOf("c1"), identities.keptIdOf("c2")]).toEqual([{ keptIds: [], aliases: 1 }, "c1", undefined]);
+  });
+
+  it("leaves everyone else as they were, still merging by email after the rows moved", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb(person("c1", "ann@example.com"));
+    identities.absorb(person("c3", "bob@example.com"));
+    identities.absorb(person("c4", "bob@example.com"));
+    identities.forget(new Set(["c1"]), none);
+    expect([identities.keptIdOf("c3"), identities.keptIdOf("c4"), identities.absorb(person("c5", "bob@example.com")).contact.id]).toEqual(["c3", "c3", "c3"]);
+  });
+
+  it("ignores an empty email, which only marks people without one", () => {
+    const identities = createIdentities(EMPTY);
+    identities.absorb(person("c1"));
+    expect([identities.forget(none, new Set([""])).keptIds, identities.keptIdOf("c1")]).toEqual([[], "c1"]);
+  });
+});

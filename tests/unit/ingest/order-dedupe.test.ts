@@ -95,3 +95,28 @@ describe("createOrderDedupe", () => {
     expect([second.judge(order("o1", 0)), second.judge(order("o2", 5))]).toEqual(["sameOrderId", "sameContents"]);
   });
 });
+
+describe("createOrderDedupe: forget", () => {
+  it("forgets a contact's basket fingerprints, so the same basket again is new", () => {
+    const dedupe = createOrderDedupe(EMPTY, 60);
+    dedupe.judge(order("o1", 0));
+    const forgotten = dedupe.forget(new Set(["c1"]), new Set());
+    expect([forgotten, dedupe.judge(order("o2", 5)), dedupe.state().recent.flat().map(([contactId]) => contactId)]).toEqual([1, "new", ["c1"]]);
+  });
+
+  it("forgets order ids it is given, and only those", () => {
+    const dedupe = createOrderDedupe(EMPTY, 60);
+    dedupe.judge(order("o1", 0));
+    dedupe.judge(order("o2", 0, { contactId: "c2", value: 1 }));
+    dedupe.forget(new Set(), new Set(["o1"]));
+    expect([dedupe.state().orderIds.flat(), dedupe.judge(order("o2", 500, { contactId: "c2", value: 1 })), dedupe.judge(order("o1", 500))]).toEqual([["o2"], "sameOrderId", "new"]);
+  });
+
+  it("keeps other contacts' fingerprints working after the rows moved", () => {
+    const dedupe = createOrderDedupe(EMPTY, 60);
+    dedupe.judge(order("o1", 0));
+    dedupe.judge(order("o2", 0, { contactId: "c2" }));
+    dedupe.forget(new Set(["c1"]), new Set());
+    expect(dedupe.judge(order("o3", 5, { contactId: "c2" }))).toBe("sameContents");
+  });
+});

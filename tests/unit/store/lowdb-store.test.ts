@@ -8,11 +8,13 @@ import { all, contact, describeStoreContract, page, product, run, viewed } from 
 
 const dirs: string[] = [];
 const dirOf = new WeakMap<Store, string>();
+// A fake TOKEN_KEY (32 bytes of hex): the contract saves credentials.
+const TOKEN_KEY = "00112233445566778899aabbccddeeff".repeat(2);
 
 async function makeStore(): Promise<Store> {
   const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
   dirs.push(dir);
-  const store = await createLowdbStore(dir);
+  const store = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
   dirOf.set(store, dir);
   return store;
 }
@@ -20,7 +22,7 @@ async function makeStore(): Promise<Store> {
 /** A new store over the same folder: what a process restart sees. */
 async function reopen(store: Store): Promise<Store> {
   const dir = dirOf.get(store)!;
-  const again = await createLowdbStore(dir);
+  const again = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
   dirOf.set(again, dir);
   return again;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defaultSettings, emptyIngestReport } from "../../../src/domain/index.js";
 import type {
   Contact,
+  Credentials,
   Event,
   Feed,
   GuardLogEntry,
@@ -62,14 +63,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it("returns saved settings after a restart", async () => {
         const { store, later } = await fresh();
-        const settings = { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50 } };
+        const settings = { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } };
         await store.saveSettings("shop", settings);
         expect(await (await later()).getSettings("shop")).toEqual(settings);
       });
 
       it("keeps each installation's settings apart", async () => {
         const { store } = await fresh();
-        await store.saveSettings("a", { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50 } });
+        await store.saveSettings("a", { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } });
         expect((await store.getSettings("b")).sync.intervalMinutes).toBe(60);
       });
     });
@@ -115,6 +116,30 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it("starts with a null clean state", async () => {
         const { store } = await fresh();
         expect(await store.getCleanState("shop")).toBeNull();
+      });
+
+      it("replaces the clean state outside a page commit, leaving cursors and records alone, after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "c-1", { contacts: [contact("c1")], cleanState: { seen: ["ann@example.com"] } }));
+        await store.saveCleanState("shop", { seen: [] });
+        const s = await later();
+        expect([await s.getCleanState("shop"), await s.getCursor("shop", "contacts"), (await all(s.readContacts("shop"))).map((c) => c.id)]).toEqual([{ seen: [] }, "c-1", ["c1"]]);
+      });
+
+      it("gives a saved clean state to the next page commit's reader, and the page's state after that commit", async () => {
+        const { store, later } = await fresh();
+        await store.saveCleanState("shop", { n: 1 });
+        const saved = await store.getCleanState("shop");
+        await store.commitPage("shop", "r1", page("contacts", "c-1", { cleanState: { n: 2 } }));
+        expect([saved, await (await later()).getCleanState("shop")]).toEqual([{ n: 1 }, { n: 2 }]);
+      });
+
+      it("keeps a saved clean state its own: later changes to the caller's object do not reach it", async () => {
+        const { store, later } = await fresh();
+        const state = { seen: ["a"] };
+        await store.saveCleanState("shop", state);
+        state.seen.push("b");
+        expect(await (await later()).getCleanState("shop")).toEqual({ seen: ["a"] });
       });
 
       it("returns the clean state of the latest commit", async () => {
@@ -371,6 +396,214 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         mine.reason = "changed";
         await store.appendGuardLog("shop", [entry("c1", change(200)), entry("c2", change(200))]);
         expect([Object.fromEntries(before), (await store.readGuardLog("shop")).get("c1")?.[0]?.reason]).toEqual([{ c1: [{ ...change(100), reason: "mine" }] }, "mine"]);
+      });
+    });
+
+    describe("credentials", () => {
+      const oauth: Credentials = { kind: "oauth", accessToken: "fake-access-token", refreshToken: "fake-refresh-token", expiresAt: 1_714_000_000_000, scopes: ["crm.objects.contacts.read"], accountId: "62515" };
+
+      it("returns null before any were saved", async () => {
+        const { store } = await fresh();
+        expect(await store.getCredentials("shop")).toBeNull();
+      });
+
+      it("returns saved credentials after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.saveCredentials("shop", oauth);
+        expect(await (await later()).getCredentials("shop")).toEqual(oauth);
+      });
+
+      it("replaces credentials saved again, and forgets them when saved as null", async () => {
+        const { store, later } = await fresh();
+        await store.saveCredentials("shop", oauth);
+        await store.saveCredentials("shop", { kind: "private", accessToken: "fake-private-token", accountId: null });
+        const replaced = await (await later()).getCredentials("shop");
+        await store.saveCredentials("shop", null);
+        expect([replaced, await (await later()).getCredentials("shop")]).toEqual([{ kind: "private", accessToken: "fake-private-token", accountId: null }, null]);
+      });
+
+      it("keeps each installation's credentials apart", async () => {
+        const { store } = await fresh();
+        await store.saveCredentials("a", oauth);
+        expect(await store.getCredentials("b")).toBeNull();
+      });
+    });
+
+    describe("erasing contacts", () => {
+      const at = "2024-03-01T10:00:00.000Z";
+      const profileOf = (contactId: string): Profile => ({ contactId, properties: { tailor_orders: { value: 1, why: "1 order" } } });
+      const capped = (t: number): GuardLogEntry => ({ at: t, key: "weekly_cap", on: true, reason: "weekly cap reached", until: null });
+
+      /** Two contacts with something in every place a contact leaves a trace. */
+      async function seeded(): Promise<{ store: Store; later: () => Promise<Store> }> {
+        const made = await fresh();
+        const { store } = made;
+        await store.commitPage("shop", "r1", page("contacts", "c-1", {
+          contacts: [contact("c1"), contact("c2")],
+          events: [viewed("e1", "c1", at), viewed("e2", "c2", at), ordered("e3", "c1", at)],
+          quarantine: [
+            { stream: "events", reason: "productId: unknown product", raw: { id: "e9", contactId: "c1", type: "viewed_product" } },
+            { stream: "contacts", reason: "createdAt: invalid", raw: { id: "x7", email: " C1@Example.com " } },
+            { stream: "events", reason: "productId: unknown product", raw: { id: "e8", contactId: "c2" } },
+          ],
+        }));
+        await store.checkpointPush("shop", "r1", [change("c1", { tailor_orders: 2 }), change("c2", { tailor_orders: 1 })], [{ stream: "push", reason: "INVALID_EMAIL", raw: { contactId: "c1" } }]);
+        await store.saveProfiles("shop", [profileOf("c1"), profileOf("c2")]);
+        await store.appendSlotHistory("shop", [{ contactId: "c1", exposure: { at: 1, productIds: ["p1"] } }, { contactId: "c2", exposure: { at: 1, productIds: ["p2"] } }]);
+        await store.appendGuardLog("shop", [{ contactId: "c1", entry: capped(1) }, { contactId: "c2", entry: capped(1) }]);
+        await store.requestRefresh("shop", ["c1", "c2"]);
+        return made;
+      }
+
+      /** Every trace of every contact, in one comparable value. */
+      async function traces(store: Store) {
+        return {
+          contacts: (await all(store.readContacts("shop"))).map((c) => c.id).sort(),
+          events: (await all(store.readEvents("shop"))).map((e) => `${e.id}:${e.contactId}`),
+          quarantine: (await store.listQuarantine("shop", { limit: 10, offset: 0 })).items.map((q) => JSON.stringify(q.raw)),
+          written: [...(await store.lastWritten("shop")).keys()].sort(),
+          profiles: [await store.getProfile("shop", "c1"), await store.getProfile("shop", "c2")].map((p) => p?.contactId ?? null),
+          slots: [...(await store.readSlotHistory("shop")).keys()].sort(),
+          guard: [...(await store.readGuardLog("shop")).keys()].sort(),
+        };
+      }
+
+      it("removes the contact and everything derived from it, and nothing of anyone else's, after a restart", async () => {
+        const { store, later } = await seeded();
+        const { erased } = await store.eraseContacts("shop", ["c1"]);
+        const after = await later();
+        expect({ erased, ...(await traces(after)), refresh: await after.takeRefresh("shop") }).toEqual({
+          erased: 1,
+          contacts: ["c2"],
+          events: ["e2:c2"],
+          quarantine: ['{"id":"e8","contactId":"c2"}'],
+          written: ["c2"],
+          profiles: [null, "c2"],
+          slots: ["c2"],
+          guard: ["c2"],
+          refresh: ["c2"],
+        });
+      });
+
+      it("finds a contact by the ESP id a webhook names", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "c-1", {
+          contacts: [{ ...contact("k1"), espIds: { hubspot: "501" } }, contact("k2")],
+          events: [viewed("e1", "k1", at), viewed("e2", "k2", at)],
+        }));
+        const { erased } = await store.eraseContacts("shop", ["501"]);
+        const after = await later();
+        expect([erased, (await all(after.readContacts("shop"))).map((c) => c.id), (await all(after.readEvents("shop"))).map((e) => e.id)]).toEqual([1, ["k2"], ["e2"]]);
+      });
+
+      it("returns 0 and keeps everything when no stored contact matches", async () => {
+        const { store, later } = await seeded();
+        const before = await traces(store);
+        const erasures = [await store.eraseContacts("shop", ["c404"]), await store.eraseContacts("shop", [])];
+        expect([erasures.map((e) => [e.erased, e.emails, e.orderIds]), await traces(await later())]).toEqual([[[0, [], []], [0, [], []]], before]);
+      });
+
+      it("still erases events and written values of a contact no longer stored", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "gone", at), viewed("e2", "c2", at)] }));
+        await store.checkpointPush("shop", "r1", [change("gone", { tailor_orders: 1 })], []);
+        const { erased } = await store.eraseContacts("shop", ["gone"]);
+        const after = await later();
+        expect([erased, (await all(after.readEvents("shop"))).map((e) => e.id), (await after.lastWritten("shop")).size]).toEqual([0, ["e2"], 0]);
+      });
+
+      it("takes new pages, pushes and quarantine normally after an erasure", async () => {
+        const { store, later } = await seeded();
+        await store.eraseContacts("shop", ["c1"]);
+        await store.commitPage("shop", "r2", page("events", "ev-2", { events: [viewed("e4", "c2", at)], quarantine: [{ stream: "events", reason: "later", raw: { n: 1 } }] }));
+        await store.checkpointPush("shop", "r2", [change("c3", { tailor_orders: 5 })], []);
+        const after = await later();
+        expect({
+          events: (await all(after.readEvents("shop"))).map((e) => e.id),
+          quarantine: (await after.listQuarantine("shop", { limit: 10, offset: 0 })).items.map((q) => q.reason),
+          written: Object.fromEntries(await after.lastWritten("shop")),
+          cursor: await after.getCursor("shop", "events"),
+        }).toEqual({ events: ["e2", "e4"], quarantine: ["later", "productId: unknown product"], written: { c2: { tailor_orders: 1 }, c3: { tailor_orders: 5 } }, cursor: "ev-2" });
+      });
+
+      it("reports every id, email and order id the erased data was held under, for ingest to forget", async () => {
+        const { store } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "c-1", {
+          contacts: [{ ...contact("k1", "Ann@Example.com"), espIds: { hubspot: "501" } }, contact("k2")],
+          events: [ordered("e1", "k1", at), viewed("e2", "k1", at), ordered("e3", "k2", at), ordered("e4", "m1", at)],
+        }));
+        await store.mergeContacts("shop", "k1", ["m1"]);
+        const erasure = await store.eraseContacts("shop", ["501"]);
+        expect({ ...erasure, contactIds: [...erasure.contactIds].sort(), orderIds: [...erasure.orderIds].sort() })
+          .toEqual({ erased: 1, contactIds: ["501", "k1", "m1"], emails: ["ann@example.com"], orderIds: ["o-e1", "o-e4"] });
+      });
+
+      it("erases the events of contacts that were merged into the erased one", async () => {
+        const { store, later } = await seeded();
+        await store.mergeContacts("shop", "c1", ["c2"]);
+        await store.eraseContacts("shop", ["c1"]);
+        expect((await all((await later()).readEvents("shop"))).map((e) => e.id)).toEqual([]);
+      });
+    });
+
+    describe("merging contacts", () => {
+      const at = "2024-03-01T10:00:00.000Z";
+
+      it("reads the merged contacts' events as the primary's and drops their other data, after a restart", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "c-1", {
+          contacts: [contact("p"), contact("m1"), contact("m2")],
+          events: [viewed("e1", "p", at), viewed("e2", "m1", at), viewed("e3", "m2", at)],
+        }));
+        await store.checkpointPush("shop", "r1", [change("p", { tailor_orders: 1 }), change("m1", { tailor_orders: 2 })], []);
+        await store.appendSlotHistory("shop", [{ contactId: "m1", exposure: { at: 1, productIds: ["p1"] } }]);
+        await store.mergeContacts("shop", "p", ["m1", "m2"]);
+        const after = await later();
+        expect({
+          contacts: (await all(after.readContacts("shop"))).map((c) => c.id),
+          events: (await all(after.readEvents("shop"))).map((e) => `${e.id}:${e.contactId}`),
+          written: [...(await after.lastWritten("shop")).keys()],
+          slots: (await after.readSlotHistory("shop")).size,
+        }).toEqual({ contacts: ["p"], events: ["e1:p", "e2:p", "e3:p"], written: ["p"], slots: 0 });
+      });
+
+      it("reads events pulled after the merge under the primary too", async () => {
+        const { store } = await fresh();
+        await store.mergeContacts("shop", "p", ["m"]);
+        await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "m", at)] }));
+        expect((await all(store.readEvents("shop"))).map((e) => e.contactId)).toEqual(["p"]);
+      });
+
+      it("follows merges of merges, in either delivery order", async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "a", at), viewed("e2", "b", at), viewed("e3", "x", at), viewed("e4", "y", at)] }));
+        await store.mergeContacts("shop", "b", ["a"]);
+        await store.mergeContacts("shop", "c", ["b"]);
+        // Delivered backwards: y was merged into x before x into z.
+        await store.mergeContacts("shop", "z", ["x"]);
+        await store.mergeContacts("shop", "x", ["y"]);
+        expect((await all((await later()).readEvents("shop"))).map((e) => e.contactId)).toEqual(["c", "c", "z", "z"]);
+      });
+    });
+
+    describe("refresh marks", () => {
+      it("starts empty", async () => {
+        const { store } = await fresh();
+        expect(await store.takeRefresh("shop")).toEqual([]);
+      });
+
+      it("takes every requested id once, in request order, after a restart, and then is empty", async () => {
+        const { store, later } = await fresh();
+        await store.requestRefresh("shop", ["101", "102"]);
+        await store.requestRefresh("shop", ["102", "103"]);
+        const s = await later();
+        expect([await s.takeRefresh("shop"), await s.takeRefresh("shop"), await (await later()).takeRefresh("shop")]).toEqual([["101", "102", "103"], [], []]);
+      });
+
+      it("keeps each installation's marks apart", async () => {
+        const { store } = await fresh();
+        await store.requestRefresh("a", ["101"]);
+        expect(await store.takeRefresh("b")).toEqual([]);
       });
     });
 
