@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultSettings } from "../../../src/domain/index.js";
@@ -7,36 +6,19 @@ import type { Installation } from "../../../src/domain/index.js";
 import { createCleaner } from "../../../src/ingest/create-cleaner.js";
 import { createLowdbStore } from "../../../src/store/lowdb-store.js";
 import { applyWebhookEvents } from "../../../src/sync/apply-webhook-events.js";
+import { everyFile, removeTempDirs, tempDir } from "../../helpers/lowdb-test-store.js";
 import { page } from "./store-contract.js";
 
 // The lowdb store's clean-state file on disk: saveCleanState replaces it like a page commit does,
 // and a privacy erasure leaves no copy of ingest's memory of the person behind.
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "tailor-clean-state-"));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Every file under `dir`, as text: what someone with the disk could read. */
-function everyFile(dir: string): string {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => readFileSync(path, "utf8"))
-    .join("\n");
-}
+afterEach(removeTempDirs);
 
 const cleanStateFiles = (folder: string): string[] => readdirSync(folder).filter((f) => f.startsWith("clean-state"));
 
 describe("lowdb store clean state", () => {
   it("writes a new clean-state file, deletes the old one, and keeps it after a restart", async () => {
-    const dir = tempDir();
+    const dir = tempDir("tailor-clean-state-");
     const store = await createLowdbStore(dir);
     await store.commitPage("shop", "r1", page("contacts", "1", { cleanState: { seen: ["erase.me@example.com"] } }));
     const before = cleanStateFiles(join(dir, "shop"));
@@ -47,7 +29,7 @@ describe("lowdb store clean state", () => {
   });
 
   it("writes nothing when the state is unchanged", async () => {
-    const dir = tempDir();
+    const dir = tempDir("tailor-clean-state-");
     const store = await createLowdbStore(dir);
     await store.commitPage("shop", "r1", page("contacts", "1", { cleanState: { n: 1 } }));
     const commit = readFileSync(join(dir, "shop", "commit.json"), "utf8");
@@ -56,7 +38,7 @@ describe("lowdb store clean state", () => {
   });
 
   it("leaves no file naming the erased contact after a privacy-deletion webhook, clean state included", async () => {
-    const dir = tempDir();
+    const dir = tempDir("tailor-clean-state-");
     const store = await createLowdbStore(dir);
     const installation: Installation = { id: "hubspot-1", esp: "hubspot", name: "Shop", createdAt: "2024-05-01T00:00:00.000Z", propertiesDefined: [], accountId: "1" };
     await store.saveInstallation(installation);

@@ -1,47 +1,14 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Store } from "../../../src/domain/index.js";
 import { createLowdbStore } from "../../../src/store/lowdb-store.js";
+import { everyFile, folderOf, makeStore, removeTempDirs, reopen, tempDir, TOKEN_KEY } from "../../helpers/lowdb-test-store.js";
 import { all, contact, page, viewed } from "./store-contract.js";
 
 // The lowdb store's privacy side on disk: encrypted credentials, erasure leaving nothing behind.
 // The behaviour every store shares is in store-contract.ts (run by lowdb-store.test.ts).
 
-const dirs: string[] = [];
-const dirOf = new WeakMap<Store, string>();
-// A fake TOKEN_KEY: 32 bytes of hex.
-const TOKEN_KEY = "00112233445566778899aabbccddeeff".repeat(2);
-
-async function makeStore(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
-  dirs.push(dir);
-  const store = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
-  dirOf.set(store, dir);
-  return store;
-}
-
-/** A new store over the same folder: what a process restart sees. */
-async function reopen(store: Store): Promise<Store> {
-  const dir = dirOf.get(store)!;
-  const again = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
-  dirOf.set(again, dir);
-  return again;
-}
-
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Every file under `dir`, as text: what someone with the disk could read. */
-function everyFile(dir: string): string {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile())
-    .map((path) => readFileSync(path, "utf8"))
-    .join("\n");
-}
+afterEach(removeTempDirs);
 
 describe("lowdb store credentials", () => {
   const credentials = { kind: "oauth", accessToken: "fake-access-CiQ4YTVmLWFjY2Vzcw", refreshToken: "fake-refresh-ZjRiMi1yZWZyZXNo", expiresAt: 1_714_000_000_000, scopes: ["crm.objects.contacts.read"], accountId: "62515" } as const;
@@ -49,13 +16,12 @@ describe("lowdb store credentials", () => {
   it("keeps no token in plaintext anywhere in the folder", async () => {
     const store = await makeStore();
     await store.saveCredentials("hubspot-62515", credentials);
-    const disk = everyFile(dirOf.get(store)!);
+    const disk = everyFile(folderOf(store));
     expect([disk.includes(credentials.accessToken), disk.includes(credentials.refreshToken), /"sealed":\s*"v1:/.test(disk)]).toEqual([false, false, true]);
   });
 
   it("refuses to save credentials without a TOKEN_KEY, naming the setting", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
-    dirs.push(dir);
+    const dir = tempDir();
     const keyless = await createLowdbStore(dir);
     await expect(keyless.saveCredentials("shop", credentials)).rejects.toThrow(/^TOKEN_KEY is not set: /);
   });
@@ -63,7 +29,7 @@ describe("lowdb store credentials", () => {
   it("refuses to read stored credentials without the key, but can still forget them", async () => {
     const store = await makeStore();
     await store.saveCredentials("shop", credentials);
-    const keyless = await createLowdbStore(dirOf.get(store)!);
+    const keyless = await createLowdbStore(folderOf(store));
     await expect(keyless.getCredentials("shop")).rejects.toThrow(/^TOKEN_KEY is not set: /);
     await keyless.saveCredentials("shop", null);
     expect(await (await reopen(store)).getCredentials("shop")).toBeNull();
@@ -73,14 +39,13 @@ describe("lowdb store credentials", () => {
     const store = await makeStore();
     await store.saveCredentials("shop", credentials);
     const other = "ffeeddccbbaa99887766554433221100".repeat(2);
-    const wrong = await createLowdbStore(dirOf.get(store)!, { tokenKey: other });
+    const wrong = await createLowdbStore(folderOf(store), { tokenKey: other });
     const error = await wrong.getCredentials("shop").then(() => null, (e: unknown) => e as Error);
     expect([error?.message.includes("TOKEN_KEY is not the key"), [TOKEN_KEY, other, credentials.accessToken].some((s) => error?.message.includes(s))]).toEqual([true, false]);
   });
 
   it("fails at startup on a malformed key", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
-    dirs.push(dir);
+    const dir = tempDir();
     await expect(createLowdbStore(dir, { tokenKey: "not-a-key" })).rejects.toThrow("TOKEN_KEY must be 32 bytes of hex");
   });
 });
@@ -90,7 +55,7 @@ describe("lowdb store erasure on disk", () => {
 
   it("leaves no file in the folder that names the erased contact's email", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.commitPage("shop", "r1", page("contacts", "1", {
       contacts: [contact("c1", "erase.me@example.com"), contact("c2")],
       quarantine: [{ stream: "contacts", reason: "bad", raw: { email: "Erase.Me@example.com" } }],
@@ -101,7 +66,7 @@ describe("lowdb store erasure on disk", () => {
 
   it("rewrites the event log as a new generation and deletes the old one", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "c1", at), viewed("e2", "c2", at)] }));
     await store.eraseContacts("shop", ["c1"]);
     const logs = readdirSync(folder).filter((f) => f.startsWith("events"));
@@ -110,7 +75,7 @@ describe("lowdb store erasure on disk", () => {
 
   it("lets a read that began before an erasure finish from its snapshot, then deletes the old log", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     const events = Array.from({ length: 12_000 }, (_, i) => viewed(`e${i}`, i % 2 === 0 ? "c1" : "c2", at));
     await store.commitPage("shop", "r1", page("events", "1", { events }));
     const reading = store.readEvents("shop")[Symbol.asyncIterator]();
@@ -128,7 +93,7 @@ describe("lowdb store erasure on disk", () => {
 
   it("deletes on reopen the new generations of an erasure that crashed before its commit", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "c1", at)] }));
     // What a crash between writing the new logs and replacing commit.json leaves behind.
     writeFileSync(join(folder, "events.7.ndjson"), "");
@@ -139,7 +104,7 @@ describe("lowdb store erasure on disk", () => {
 
   it("deletes on reopen the old generation an erasure committed past but could not delete", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "c1", at), viewed("e2", "c2", at)] }));
     const old = readFileSync(join(folder, "events.ndjson"), "utf8");
     await store.eraseContacts("shop", ["c1"]);
@@ -153,13 +118,13 @@ describe("lowdb store erasure on disk", () => {
     const store = await makeStore();
     await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "m", at)] }));
     await store.mergeContacts("shop", "p", ["m"]);
-    expect([JSON.parse(readFileSync(join(dirOf.get(store)!, "shop", "aliases.json"), "utf8")), (await all((await reopen(store)).readEvents("shop")))[0]?.contactId]).toEqual([[["m", "p"]], "p"]);
+    expect([JSON.parse(readFileSync(join(folderOf(store), "shop", "aliases.json"), "utf8")), (await all((await reopen(store)).readEvents("shop")))[0]?.contactId]).toEqual([[["m", "p"]], "p"]);
   });
 
   it("ignores a torn last line of the refresh marks", async () => {
     const store = await makeStore();
     await store.requestRefresh("shop", ["101"]);
-    appendFileSync(join(dirOf.get(store)!, "shop", "refresh.ndjson"), '["10');
+    appendFileSync(join(folderOf(store), "shop", "refresh.ndjson"), '["10');
     expect(await (await reopen(store)).takeRefresh("shop")).toEqual(["101"]);
   });
 });

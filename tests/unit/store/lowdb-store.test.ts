@@ -1,37 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { GuardLogEntry, Store } from "../../../src/domain/index.js";
-import { createLowdbStore } from "../../../src/store/lowdb-store.js";
+import type { GuardLogEntry } from "../../../src/domain/index.js";
+import { folderOf, makeStore, removeTempDirs, reopen } from "../../helpers/lowdb-test-store.js";
 import { all, contact, describeStoreContract, page, product, run, viewed } from "./store-contract.js";
-
-const dirs: string[] = [];
-const dirOf = new WeakMap<Store, string>();
-// A fake TOKEN_KEY (32 bytes of hex): the contract saves credentials.
-const TOKEN_KEY = "00112233445566778899aabbccddeeff".repeat(2);
-
-async function makeStore(): Promise<Store> {
-  const dir = mkdtempSync(join(tmpdir(), "tailor-store-"));
-  dirs.push(dir);
-  const store = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
-  dirOf.set(store, dir);
-  return store;
-}
-
-/** A new store over the same folder: what a process restart sees. */
-async function reopen(store: Store): Promise<Store> {
-  const dir = dirOf.get(store)!;
-  const again = await createLowdbStore(dir, { tokenKey: TOKEN_KEY });
-  dirOf.set(again, dir);
-  return again;
-}
 
 const guard = (at: number): GuardLogEntry => ({ at, key: "refund", on: true, reason: `refund at ${at}`, until: at + 1_000 });
 
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+afterEach(removeTempDirs);
 
 describeStoreContract("lowdb store", makeStore, reopen);
 
@@ -42,7 +18,7 @@ describe("lowdb store after a crash", () => {
     const store = await makeStore();
     await store.commitPage("shop", "r1", page("events", "ev-1", { events: [viewed("e1", "c1", at), viewed("e2", "c1", at)] }));
     // A crash mid-commit: bytes reached the log, commit.json never moved.
-    appendFileSync(join(dirOf.get(store)!, "shop", "events.ndjson"), '{"id":"e3","contactId":"c1","at":"2024-03-0');
+    appendFileSync(join(folderOf(store), "shop", "events.ndjson"), '{"id":"e3","contactId":"c1","at":"2024-03-0');
     const again = await reopen(store);
     expect((await all(again.readEvents("shop"))).map((e) => e.id)).toEqual(["e1", "e2"]);
   });
@@ -50,7 +26,7 @@ describe("lowdb store after a crash", () => {
   it("appends the next page cleanly after dropping a torn tail", async () => {
     const store = await makeStore();
     await store.commitPage("shop", "r1", page("events", "ev-1", { events: [viewed("e1", "c1", at)] }));
-    appendFileSync(join(dirOf.get(store)!, "shop", "events.ndjson"), "garbage\n{\"half");
+    appendFileSync(join(folderOf(store), "shop", "events.ndjson"), "garbage\n{\"half");
     const again = await reopen(store);
     await again.commitPage("shop", "r2", page("events", "ev-2", { events: [viewed("e2", "c1", at)] }));
     expect((await all((await reopen(again)).readEvents("shop"))).map((e) => e.id)).toEqual(["e1", "e2"]);
@@ -59,7 +35,7 @@ describe("lowdb store after a crash", () => {
   it("drops a whole uncommitted page: records, quarantine and all", async () => {
     const store = await makeStore();
     await store.commitPage("shop", "r1", page("contacts", "c-1", { contacts: [contact("c1")], quarantine: [{ stream: "contacts", reason: "no id", raw: {} }], cleanState: { n: 1 } }));
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     // Everything but commit.json made it to disk, as if the process died just before the rename.
     const contactsLog = readdirSync(folder).find((f) => f.startsWith("contacts."))!;
     appendFileSync(join(folder, contactsLog), JSON.stringify(contact("c2")) + "\n");
@@ -78,7 +54,7 @@ describe("lowdb store after a crash", () => {
   it("keeps every committed push when the journal's last line is torn", async () => {
     const store = await makeStore();
     await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
-    appendFileSync(join(dirOf.get(store)!, "shop", "written.ndjson"), '{"runId":"r1","changes":[{"contactId":"c2"');
+    appendFileSync(join(folderOf(store), "shop", "written.ndjson"), '{"runId":"r1","changes":[{"contactId":"c2"');
     const again = await reopen(store);
     await again.checkpointPush("shop", "r1", [{ contactId: "c3", espId: "3", set: { tailor_orders: 3 } }], []);
     expect(Object.fromEntries(await (await reopen(again)).lastWritten("shop"))).toEqual({ c1: { tailor_orders: 1 }, c3: { tailor_orders: 3 } });
@@ -87,7 +63,7 @@ describe("lowdb store after a crash", () => {
   it("keeps every appended exposure when the slot history's last line is torn", async () => {
     const store = await makeStore();
     await store.appendSlotHistory("shop", [{ contactId: "c1", exposure: { at: 1, productIds: ["p1"] } }]);
-    appendFileSync(join(dirOf.get(store)!, "shop", "slot-history.ndjson"), '["c2",[[2,["p');
+    appendFileSync(join(folderOf(store), "shop", "slot-history.ndjson"), '["c2",[[2,["p');
     const again = await reopen(store);
     await again.appendSlotHistory("shop", [{ contactId: "c3", exposure: { at: 3, productIds: ["p3"] } }]);
     expect(Object.fromEntries(await (await reopen(again)).readSlotHistory("shop"))).toEqual({
@@ -99,7 +75,7 @@ describe("lowdb store after a crash", () => {
   it("keeps every guard entry when the guard log's last line is torn", async () => {
     const store = await makeStore();
     await store.appendGuardLog("shop", [{ contactId: "c1", entry: guard(1) }]);
-    appendFileSync(join(dirOf.get(store)!, "shop", "guard-log.ndjson"), '["c2",[[2,"refund",true,"ref');
+    appendFileSync(join(folderOf(store), "shop", "guard-log.ndjson"), '["c2",[[2,"refund",true,"ref');
     const again = await reopen(store);
     await again.appendGuardLog("shop", [{ contactId: "c3", entry: guard(3) }]);
     expect(Object.fromEntries(await (await reopen(again)).readGuardLog("shop"))).toEqual({ c1: [guard(1)], c3: [guard(3)] });
@@ -111,7 +87,7 @@ describe("lowdb store on disk", () => {
 
   it("appends a page of events without rewriting the log", async () => {
     const store = await makeStore();
-    const log = join(dirOf.get(store)!, "shop", "events.ndjson");
+    const log = join(folderOf(store), "shop", "events.ndjson");
     await store.commitPage("shop", "r1", page("events", "1", { events: [viewed("e1", "c1", at)] }));
     const first = readFileSync(log, "utf8");
     await store.commitPage("shop", "r1", page("events", "2", { events: [viewed("e2", "c1", at)] }));
@@ -120,7 +96,7 @@ describe("lowdb store on disk", () => {
 
   it("compacts the contacts log once it holds more than twice the live contacts", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     const contacts = Array.from({ length: 600 }, (_, i) => contact(`c${i}`));
     for (let i = 0; i < 3; i++) await store.commitPage("shop", "r1", page("contacts", `${i}`, { contacts }));
     const logs = readdirSync(folder).filter((f) => f.startsWith("contacts."));
@@ -130,7 +106,7 @@ describe("lowdb store on disk", () => {
 
   it("does not rewrite the written-values snapshot on checkpointPush", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
     await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z"));
     const snapshot = statSync(join(folder, "written.json")).mtimeMs;
@@ -140,7 +116,7 @@ describe("lowdb store on disk", () => {
 
   it("folds the journal into the snapshot when a run finishes", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     await store.checkpointPush("shop", "r1", [{ contactId: "c1", espId: "1", set: { tailor_orders: 1 } }], []);
     await store.saveRun(run("r1", "2024-05-01T00:00:00.000Z", "shop", "failed"));
     expect({ journal: readFileSync(join(folder, "written.ndjson"), "utf8"), snapshot: JSON.parse(readFileSync(join(folder, "written.json"), "utf8")) as unknown }).toEqual({ journal: "", snapshot: [["c1", { tailor_orders: 1 }]] });
@@ -148,7 +124,7 @@ describe("lowdb store on disk", () => {
 
   it("appends slot exposures as lines, and rewrites them as one line per contact once they pass 2 per contact", async () => {
     const store = await makeStore();
-    const file = join(dirOf.get(store)!, "shop", "slot-history.ndjson");
+    const file = join(folderOf(store), "shop", "slot-history.ndjson");
     const lines = () => readFileSync(file, "utf8").trim().split("\n").length;
     const push = (at: number) => store.appendSlotHistory("shop", Array.from({ length: 100 }, (_, i) => ({ contactId: `c${i}`, exposure: { at, productIds: [`p${at}`] } })));
     // 100 contacts: below 1,000 lines the log is left alone; the 10th push makes 1,000 lines for 100 contacts.
@@ -162,7 +138,7 @@ describe("lowdb store on disk", () => {
 
   it("appends guard entries as lines, and rewrites them as one line per contact once they pass twice the kept entries", async () => {
     const store = await makeStore();
-    const file = join(dirOf.get(store)!, "shop", "guard-log.ndjson");
+    const file = join(folderOf(store), "shop", "guard-log.ndjson");
     const lines = () => readFileSync(file, "utf8").trim().split("\n").length;
     const contacts = Array.from({ length: 10 }, (_, i) => `c${i}`);
     // 10 contacts x 100 entries: 1,000 on disk, exactly twice the 500 kept, so it stays; one more round tips it.
@@ -183,7 +159,7 @@ describe("lowdb store on disk", () => {
 
   it("sorts and bounds a guard log line that was not written in order", async () => {
     const store = await makeStore();
-    const folder = join(dirOf.get(store)!, "shop");
+    const folder = join(folderOf(store), "shop");
     mkdirSync(folder, { recursive: true });
     const tuple = (at: number) => [at, "refund", true, `refund at ${at}`, at + 1_000];
     writeFileSync(join(folder, "guard-log.ndjson"), JSON.stringify(["c1", Array.from({ length: 52 }, (_, i) => tuple(52 - i))]) + "\n");
@@ -193,7 +169,7 @@ describe("lowdb store on disk", () => {
 
   it("leaves a long guard log alone while every entry in it is still kept", async () => {
     const store = await makeStore();
-    const file = join(dirOf.get(store)!, "shop", "guard-log.ndjson");
+    const file = join(folderOf(store), "shop", "guard-log.ndjson");
     // 400 contacts x 3 entries: 1,200 lines for 400 contacts, none past the 50 kept.
     for (let round = 1; round <= 3; round++) await store.appendGuardLog("shop", Array.from({ length: 400 }, (_, i) => ({ contactId: `c${i}`, entry: guard(round) })));
     expect(readFileSync(file, "utf8").trim().split("\n").length).toBe(1_200);
@@ -201,7 +177,7 @@ describe("lowdb store on disk", () => {
 
   it("fills defaults for settings fields missing from an older save", async () => {
     const store = await makeStore();
-    const dir = dirOf.get(store)!;
+    const dir = folderOf(store);
     writeFileSync(join(dir, "tailor.json"), JSON.stringify({ installations: [], settings: [{ installationId: "shop", settings: { sync: { intervalMinutes: 30 } } }], runs: [] }));
     const settings = await (await reopen(store)).getSettings("shop");
     expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots.length]).toEqual([30, 100, 5]);
