@@ -414,6 +414,16 @@ function addLine(book: FeatureBook, tally: ContactTally, productId: string, pric
 const dictionary = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 const NO_TIMES: ReadonlyMap<string, number> = new Map();
+/** The latest-event times a contact starts without, shared by a new tally and the empty features. */
+const NO_LATEST = {
+  lastCheckoutAt: null,
+  lastCheckoutProduct: null,
+  lastRefundAt: null,
+  lastHardBounceAt: null,
+  lastComplaintAt: null,
+  lastUnsubscribeAt: null,
+  lastListUnsubscribeAt: null,
+} as const;
 const NO_ANSWERS: Readonly<Record<string, string | readonly string[]>> = Object.freeze(dictionary<string | readonly string[]>());
 
 const EMPTY_FEATURES: ContactFeatures = Object.freeze({
@@ -444,13 +454,7 @@ const EMPTY_FEATURES: ContactFeatures = Object.freeze({
   machineOpens: 0,
   emailsSent: 0,
   activity: Object.freeze([]),
-  lastCheckoutAt: null,
-  lastCheckoutProduct: null,
-  lastRefundAt: null,
-  lastHardBounceAt: null,
-  lastComplaintAt: null,
-  lastUnsubscribeAt: null,
-  lastListUnsubscribeAt: null,
+  ...NO_LATEST,
   openTicketSince: null,
   lastTicketClosedAt: null,
 });
@@ -600,13 +604,7 @@ function tallyOf(book: FeatureBook, contactId: string): ContactTally {
       statedAnswers: null,
       engagement: [],
       activity: [],
-      lastCheckoutAt: null,
-      lastCheckoutProduct: null,
-      lastRefundAt: null,
-      lastHardBounceAt: null,
-      lastComplaintAt: null,
-      lastUnsubscribeAt: null,
-      lastListUnsubscribeAt: null,
+      ...NO_LATEST,
       tickets: null,
     };
     book.contacts.set(contactId, tally);
