@@ -8,17 +8,15 @@ import { createFilesConnector } from "./connectors/files/connector.js";
 import { readCatalogFile } from "./connectors/files/read-catalog-file.js";
 import { ordersFormatOf, readOrdersFile, type OrdersFormat } from "./connectors/files/read-orders-file.js";
 import { generateDemoStore } from "./demo/generate-demo-store.js";
-import { createHubSpotCall } from "./connectors/hubspot/client.js";
 import { createHubSpotApp } from "./connectors/hubspot/hubspot-app.js";
 import type { HubSpotOAuthApp } from "./connectors/hubspot/oauth.js";
-import { openHubSpot, portalOf } from "./connectors/hubspot/open-hubspot.js";
-import { hubspotLimiters } from "./connectors/shared/rate-limit.js";
-import { defaultRetryPolicy } from "./connectors/shared/retry.js";
-import { PROPERTIES, RecommendationSettingsSchema, type Connector, type EspApp, type Installation, type Store } from "./domain/index.js";
+import { hubspotCallFor, openHubSpot, portalOf } from "./connectors/hubspot/open-hubspot.js";
+import { RecommendationSettingsSchema, type Connector, type EspApp, type Installation, type Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
 import { backtestCommand } from "./sync/backtest-command.js";
+import { defineMissingProperties } from "./sync/define-missing-properties.js";
 import { liftCommand } from "./sync/lift-command.js";
 import { qaCommand } from "./sync/qa-command.js";
 import { createTerminalProgress } from "./sync/progress.js";
@@ -79,10 +77,7 @@ function espApps(config: AppConfig, store: Store, log: Logger) {
       const installation = await store.getInstallation(installationId);
       if (installation === null) return;
       const connector = connectorFor(config, store, installation, () => { throw new Error("not a files installation"); }, log);
-      const known = new Set(installation.propertiesDefined);
-      const missing = PROPERTIES.filter((p) => !known.has(p.name));
-      await connector.defineProperties(missing);
-      await store.saveInstallation({ ...installation, propertiesDefined: [...known, ...missing.map((p) => p.name)] });
+      await defineMissingProperties(connector, store, installation);
     },
   };
 }
@@ -216,9 +211,7 @@ async function main(argv: readonly string[]): Promise<void> {
       if (token === undefined) throw new InvalidArgumentError("set HUBSPOT_PRIVATE_APP_TOKEN to the private app's access token");
       if (config.TOKEN_KEY === undefined) throw new InvalidArgumentError("set TOKEN_KEY (openssl rand -hex 32): tokens are encrypted at rest");
       const store = await openStore(config);
-      const now = () => Date.now();
-      const call = createHubSpotCall({ accessToken: () => Promise.resolve(token), basePath: config.HUBSPOT_API_BASE, limiters: hubspotLimiters(now, (ms) => new Promise((r) => setTimeout(r, ms))), retry: defaultRetryPolicy(), now });
-      const portal = await portalOf(call);
+      const portal = await portalOf(hubspotCallFor(() => Promise.resolve(token), config.HUBSPOT_API_BASE));
       const id = `hubspot-${portal}`;
       const existing = await store.getInstallation(id);
       await store.saveCredentials(id, { kind: "private", accessToken: token, accountId: portal });

@@ -1,7 +1,7 @@
 import type {
-  Connector, Contact, Installation, Page, Profile, PropertyChange, PushReport, Quarantined, RecommendationReport, RunSummary, Settings, SlotExposure, Store, Stream,
+  Connector, Contact, Page, Profile, PropertyChange, PushReport, Quarantined, RecommendationReport, RunSummary, Settings, SlotExposure, Store, Stream,
 } from "../domain/index.js";
-import { emptyIngestReport, MAX_REC_SLOTS, PROPERTIES, STREAMS } from "../domain/index.js";
+import { emptyIngestReport, MAX_REC_SLOTS, STREAMS } from "../domain/index.js";
 import { buildFeed } from "../engine/build-feed.js";
 import { addEvents, createFeatureBook } from "../engine/feature-book.js";
 import { recommendationAlerts } from "../engine/recommend/monitor.js";
@@ -9,6 +9,7 @@ import { createRng } from "../engine/rng.js";
 import { scoreRun } from "../engine/score.js";
 import { createCleaner, type Cleaner } from "../ingest/create-cleaner.js";
 import { chunk } from "./chunk.js";
+import { defineMissingProperties } from "./define-missing-properties.js";
 import { diff } from "./diff.js";
 
 export type SyncPhase = "pull" | "score" | "push";
@@ -96,15 +97,6 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
     await store.saveRun({ ...running, status: "failed", finishedAt: deps.now().toISOString(), durationMs: deps.now().getTime() - startedAt.getTime(), error: message });
     throw error;
   }
-}
-
-/** Setup is idempotent: only properties the ESP has not been given yet are created. */
-async function defineMissingProperties(connector: Connector, store: Store, installation: Installation): Promise<void> {
-  const known = new Set(installation.propertiesDefined);
-  const missing = PROPERTIES.filter((p) => !known.has(p.name));
-  if (missing.length === 0) return;
-  await connector.defineProperties(missing);
-  await store.saveInstallation({ ...installation, propertiesDefined: [...known, ...missing.map((p) => p.name)] });
 }
 
 /** Contacts first, so events can be tied to people; products before events, so categories are canonical. */

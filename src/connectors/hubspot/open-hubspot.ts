@@ -19,19 +19,18 @@ export type OpenHubSpotOptions = {
 };
 
 /**
- * One installation's HubSpot call: its own token provider (refresh by expiry), its own limiters
- * (100 / 10 s and search 5 / s, never shared with another installation) and our one retry policy.
+ * A HubSpot call for one token source, with its own limiters (100 / 10 s and search 5 / s, never
+ * shared with another installation) and our one retry policy.
  */
-export function openHubSpotCall(options: OpenHubSpotOptions): HubSpotCall {
+export function hubspotCallFor(accessToken: () => Promise<string>, basePath: string): HubSpotCall {
   const now = () => Date.now();
-  const tokens = createTokenProvider({ store: options.store, installationId: options.installationId, app: options.oauth, fetch, now });
-  return createHubSpotCall({
-    accessToken: () => tokens.accessToken(),
-    basePath: options.basePath,
-    limiters: hubspotLimiters(now, (ms) => sleep(ms)),
-    retry: defaultRetryPolicy(),
-    now,
-  });
+  return createHubSpotCall({ accessToken, basePath, limiters: hubspotLimiters(now, (ms) => sleep(ms)), retry: defaultRetryPolicy(), now });
+}
+
+/** One installation's HubSpot call: its stored credentials, refreshed by expiry. */
+export function openHubSpotCall(options: OpenHubSpotOptions): HubSpotCall {
+  const tokens = createTokenProvider({ store: options.store, installationId: options.installationId, app: options.oauth, fetch, now: () => Date.now() });
+  return hubspotCallFor(() => tokens.accessToken(), options.basePath);
 }
 
 /** The installation's Connector, ready for runSync. */
