@@ -3,7 +3,7 @@ import type { Contact, PropertyValue, Store } from "../domain/index.js";
 import { segmentSlug } from "../domain/segment-settings.js";
 import { formatTemplateQa, parseTemplate, productIdFieldOf, templateQa } from "../engine/template-qa.js";
 import type { ParsedTemplate, QaRecipient } from "../engine/template-qa.js";
-import { sampleProfiles } from "./sample-command.js";
+import { segmentMembers } from "./sample-command.js";
 
 /** What `tailor qa template` takes. */
 export type QaOptions = {
@@ -67,9 +67,8 @@ async function everyone(store: Store, installationId: string, names: ReadonlySet
 
 /** The segment's members, matched as `tailor sample` matches them; an unknown segment is an error naming the known ones. */
 async function members(store: Store, installationId: string, segment: string, names: ReadonlySet<string>): Promise<Map<string, Values>> {
-  // Every member, not a sample: the draw of n >= members is all of them.
-  const drawn = await sampleProfiles(store, installationId, segment, Number.MAX_SAFE_INTEGER, 0);
-  if (drawn.members === 0) {
+  const drawn = await segmentMembers(store, installationId, segment);
+  if (drawn.members.length === 0) {
     const configured = (await store.getSettings(installationId)).segments.segments.map((s) => s.name);
     // A configured segment nobody is in yet is a real, empty audience, not a typo.
     if (!configured.some((name) => segmentSlug(name) === segmentSlug(segment))) {
@@ -77,7 +76,7 @@ async function members(store: Store, installationId: string, segment: string, na
       throw new Error(`unknown segment ${JSON.stringify(segment)}: the segments are ${known.join(", ")}`);
     }
   }
-  return new Map(drawn.sample.map((p) => [p.contactId, pick(p.properties, names)]));
+  return new Map(drawn.members.map((p) => [p.contactId, pick(p.properties, names)]));
 }
 
 /**

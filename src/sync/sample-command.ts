@@ -29,11 +29,11 @@ const SEGMENT = "tailor_segment";
 const DECLARED_ORDER = new Map(PROPERTIES.map((p, i) => [p.name, i]));
 
 /**
- * Draws the sample: the stored profiles whose tailor_segment matches, sorted by contact id (so
- * the store's order never changes the draw), then a seeded partial shuffle. Only members are
- * kept in memory, never the whole profile set.
+ * The stored profiles whose tailor_segment matches (name or slug), sorted by contact id so the
+ * store's order never changes a draw, and the size of every segment seen. Only members are kept
+ * in memory, never the whole profile set.
  */
-export async function sampleProfiles(store: Store, installationId: string, segment: string, n: number, seed: number): Promise<SegmentSample> {
+export async function segmentMembers(store: Store, installationId: string, segment: string): Promise<{ members: Profile[]; segmentSizes: Map<string, number> }> {
   const wanted = segmentSlug(segment);
   const members: Profile[] = [];
   const segmentSizes = new Map<string, number>();
@@ -47,6 +47,12 @@ export async function sampleProfiles(store: Store, installationId: string, segme
   }
   // Code-unit order, not locale order: the same on every machine.
   members.sort((a, b) => (a.contactId < b.contactId ? -1 : a.contactId > b.contactId ? 1 : 0));
+  return { members, segmentSizes };
+}
+
+/** Draws the sample: the segment's members, then a seeded partial shuffle. */
+export async function sampleProfiles(store: Store, installationId: string, segment: string, n: number, seed: number): Promise<SegmentSample> {
+  const { members, segmentSizes } = await segmentMembers(store, installationId, segment);
   return { segment, members: members.length, sample: sampleSegment(members, n, createRng(seed)), segmentSizes };
 }
 
