@@ -11,11 +11,15 @@ import { generateDemoStore } from "./demo/generate-demo-store.js";
 import { createHubSpotApp } from "./connectors/hubspot/hubspot-app.js";
 import type { HubSpotOAuthApp } from "./connectors/hubspot/oauth.js";
 import { hubspotCallFor, openHubSpot, portalOf } from "./connectors/hubspot/open-hubspot.js";
+import { accountOf, createKlaviyoApp } from "./connectors/klaviyo/klaviyo-app.js";
+import type { KlaviyoOAuthApp } from "./connectors/klaviyo/oauth.js";
+import { disconnectKlaviyo, klaviyoCallFor, openKlaviyo } from "./connectors/klaviyo/open-klaviyo.js";
 import { RecommendationSettingsSchema, type Connector, type EspApp, type Installation, type Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
 import { backtestCommand } from "./sync/backtest-command.js";
+import { eraseFromStore } from "./sync/apply-webhook-events.js";
 import { defineMissingProperties } from "./sync/define-missing-properties.js";
 import { liftCommand } from "./sync/lift-command.js";
 import { qaCommand } from "./sync/qa-command.js";
@@ -39,35 +43,70 @@ async function openStore(config: AppConfig): Promise<Store> {
   return createLowdbStore(resolve(config.DATA_DIR, "store"), { tokenKey: config.TOKEN_KEY });
 }
 
+type EspScopes = { readonly requiredScopes: string[]; readonly optionalScopes: string[] };
+
+/** Scopes are declared once, in app-manifest.json at the repo root (one level up from src/, two from dist/src/). */
+function manifestScopes(esp: "hubspot" | "klaviyo"): EspScopes {
+  const manifestUrl = new URL(import.meta.url.includes("/dist/") ? "../../app-manifest.json" : "../app-manifest.json", import.meta.url);
+  const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { esps: Record<"hubspot" | "klaviyo", EspScopes> };
+  return manifest.esps[esp];
+}
+
 /** The HubSpot OAuth app from the environment, or null when this deployment has none. */
 function hubspotOAuth(config: AppConfig): HubSpotOAuthApp | null {
   if (config.HUBSPOT_CLIENT_ID === undefined || config.HUBSPOT_CLIENT_SECRET === undefined) return null;
-  // Scopes are declared once, in app-manifest.json at the repo root (one level up from src/, two from dist/src/).
-  const manifestUrl = new URL(import.meta.url.includes("/dist/") ? "../../app-manifest.json" : "../app-manifest.json", import.meta.url);
-  const manifest = JSON.parse(readFileSync(manifestUrl, "utf8")) as { esps: { hubspot: { requiredScopes: string[]; optionalScopes: string[] } } };
+  const scopes = manifestScopes("hubspot");
   return {
     clientId: config.HUBSPOT_CLIENT_ID,
     clientSecret: config.HUBSPOT_CLIENT_SECRET,
     redirectUri: new URL("/oauth/hubspot/callback", config.PUBLIC_URL).toString(),
-    scopes: manifest.esps.hubspot.requiredScopes,
-    optionalScopes: manifest.esps.hubspot.optionalScopes,
+    scopes: scopes.requiredScopes,
+    optionalScopes: scopes.optionalScopes,
+  };
+}
+
+/**
+ * The Klaviyo OAuth app from the environment, or null. Klaviyo has no optional scopes at install:
+ * the app asks for all of them, and a private key may hold fewer (catalog sync and the web feed
+ * then say what they miss).
+ */
+function klaviyoOAuth(config: AppConfig): KlaviyoOAuthApp | null {
+  if (config.KLAVIYO_CLIENT_ID === undefined || config.KLAVIYO_CLIENT_SECRET === undefined) return null;
+  const scopes = manifestScopes("klaviyo");
+  return {
+    clientId: config.KLAVIYO_CLIENT_ID,
+    clientSecret: config.KLAVIYO_CLIENT_SECRET,
+    redirectUri: new URL("/oauth/klaviyo/callback", config.PUBLIC_URL).toString(),
+    scopes: [...scopes.requiredScopes, ...scopes.optionalScopes],
   };
 }
 
 /** The connector an installation syncs through: its ESP's, or the files connector for a folder. */
-function connectorFor(config: AppConfig, store: Store, installation: Installation, files: () => FilesTarget, log: Logger): Connector {
+async function connectorFor(config: AppConfig, store: Store, installation: Installation, files: () => FilesTarget, log: Logger): Promise<Connector> {
+  const note = (message: string) => { log.info({ installationId: installation.id }, message); };
   if (installation.esp === "hubspot") {
-    return openHubSpot({ store, installationId: installation.id, oauth: hubspotOAuth(config), basePath: config.HUBSPOT_API_BASE, log: (message) => { log.info({ installationId: installation.id }, message); } });
+    return openHubSpot({ store, installationId: installation.id, oauth: hubspotOAuth(config), basePath: config.HUBSPOT_API_BASE, log: note });
   }
-  if (installation.esp === "klaviyo") throw new Error(`Installation "${installation.id}" is a Klaviyo account: the Klaviyo connector is not built yet.`);
+  if (installation.esp === "klaviyo") {
+    const settings = await store.getSettings(installation.id);
+    return openKlaviyo({
+      store, installationId: installation.id, oauth: klaviyoOAuth(config), basePath: config.KLAVIYO_API_BASE, settings: settings.klaviyo,
+      webFeedUrl: new URL(`/feeds/${encodeURIComponent(installation.id)}/shared.json`, config.PUBLIC_URL).toString(), log: note,
+    });
+  }
   return createFilesConnector(files());
 }
 
 /** OAuth and webhooks for the ESP apps configured in the environment, for the server. */
 function espApps(config: AppConfig, store: Store, log: Logger) {
-  const oauth = hubspotOAuth(config);
-  if (oauth === null || config.SESSION_SECRET === undefined) return undefined;
-  const apps: Partial<Record<"hubspot" | "klaviyo", EspApp>> = { hubspot: createHubSpotApp({ oauth, fetch, now: () => Date.now() }) };
+  const hubspot = hubspotOAuth(config);
+  const klaviyo = klaviyoOAuth(config);
+  if ((hubspot === null && klaviyo === null) || config.SESSION_SECRET === undefined) return undefined;
+  const now = () => Date.now();
+  const apps: Partial<Record<"hubspot" | "klaviyo", EspApp>> = {
+    ...(hubspot === null ? {} : { hubspot: createHubSpotApp({ oauth: hubspot, fetch, now }) }),
+    ...(klaviyo === null ? {} : { klaviyo: createKlaviyoApp({ oauth: klaviyo, fetch, now, basePath: config.KLAVIYO_API_BASE }) }),
+  };
   return {
     apps,
     stateSecret: config.SESSION_SECRET,
@@ -76,7 +115,7 @@ function espApps(config: AppConfig, store: Store, log: Logger) {
     onInstalled: async (installationId: string) => {
       const installation = await store.getInstallation(installationId);
       if (installation === null) return;
-      const connector = connectorFor(config, store, installation, () => { throw new Error("not a files installation"); }, log);
+      const connector = await connectorFor(config, store, installation, () => { throw new Error("not a files installation"); }, log);
       await defineMissingProperties(connector, store, installation);
     },
   };
@@ -98,6 +137,21 @@ With a private app token (development, self-hosting):
   1. In the portal: Settings → Integrations → Private apps → create, with the same scopes.
   2. HUBSPOT_PRIVATE_APP_TOKEN=<token> TOKEN_KEY=<hex> tailor connect hubspot --private-app
 ${config.HUBSPOT_CLIENT_ID === undefined ? "\nHUBSPOT_CLIENT_ID is not set yet." : "\nHUBSPOT_CLIENT_ID is set."}`;
+
+const KLAVIYO_STEPS = (config: AppConfig): string => `Connect a Klaviyo account
+
+With your own app (OAuth with PKCE, what Klaviyo's integrations directory requires):
+  1. In Klaviyo: Settings → Integrations → Manage apps → create an app with the scopes in
+     app-manifest.json (esps.klaviyo) and the redirect URL ${new URL("/oauth/klaviyo/callback", config.PUBLIC_URL).toString()}
+  2. Set in the environment: KLAVIYO_CLIENT_ID, KLAVIYO_CLIENT_SECRET, PUBLIC_URL (where Klaviyo reaches
+     this server), TOKEN_KEY (\`openssl rand -hex 32\`), SESSION_SECRET (32+ chars).
+  3. Run \`tailor serve\` and open ${new URL("/install/klaviyo", config.PUBLIC_URL).toString()} as an owner or admin.
+  4. \`tailor sync --installation klaviyo-<account id>\` (or let \`serve\` sync on its schedule).
+
+With a private API key (development, self-hosting):
+  1. In Klaviyo: Settings → API keys → create a private key with the same scopes (read/write as listed).
+  2. KLAVIYO_PRIVATE_API_KEY=<pk_…> TOKEN_KEY=<hex> tailor connect klaviyo --private-key
+${config.KLAVIYO_CLIENT_ID === undefined ? "\nKLAVIYO_CLIENT_ID is not set yet." : "\nKLAVIYO_CLIENT_ID is set."}`;
 
 async function ensureInstallation(store: Store, id: string, name: string): Promise<void> {
   if ((await store.getInstallation(id)) !== null) return;
@@ -194,12 +248,11 @@ async function main(argv: readonly string[]): Promise<void> {
       if (known === null) await ensureInstallation(store, filesTarget(config, o).installationId, o.installation);
       const installation = known ?? await store.getInstallation(o.installation);
       if (installation === null) throw new Error(`No installation "${o.installation}".`);
-      await syncOnce(store, connectorFor(config, store, installation, () => filesTarget(config, o), log), installation.id, o.dryRun, o.seed);
+      await syncOnce(store, await connectorFor(config, store, installation, () => filesTarget(config, o), log), installation.id, o.dryRun, o.seed);
     });
 
-  program.command("connect")
-    .description("Connect an ESP account.")
-    .command("hubspot")
+  const connect = program.command("connect").description("Connect an ESP account.");
+  connect.command("hubspot")
     .description("Connect a HubSpot portal: prints the OAuth install steps, or with --private-app connects the portal of HUBSPOT_PRIVATE_APP_TOKEN now.")
     .option("--private-app", "connect with HUBSPOT_PRIVATE_APP_TOKEN (development, self-hosting)", false)
     .action(async (o: { privateApp: boolean }) => {
@@ -217,6 +270,72 @@ async function main(argv: readonly string[]): Promise<void> {
       await store.saveCredentials(id, { kind: "private", accessToken: token, accountId: portal });
       await store.saveInstallation({ id, esp: "hubspot", name: `HubSpot portal ${portal}`, createdAt: existing?.createdAt ?? new Date().toISOString(), propertiesDefined: existing?.propertiesDefined ?? [], accountId: portal, status: "active" });
       console.log(`Connected HubSpot portal ${portal} as installation ${id}. Next: tailor sync --installation ${id}`);
+    });
+
+  connect.command("klaviyo")
+    .description("Connect a Klaviyo account: prints the OAuth install steps, or with --private-key connects the account of KLAVIYO_PRIVATE_API_KEY now.")
+    .option("--private-key", "connect with KLAVIYO_PRIVATE_API_KEY (development, self-hosting)", false)
+    .action(async (o: { privateKey: boolean }) => {
+      if (!o.privateKey) {
+        console.log(KLAVIYO_STEPS(config));
+        return;
+      }
+      const key = config.KLAVIYO_PRIVATE_API_KEY;
+      if (key === undefined) throw new InvalidArgumentError("set KLAVIYO_PRIVATE_API_KEY to a private API key (pk_…)");
+      if (config.TOKEN_KEY === undefined) throw new InvalidArgumentError("set TOKEN_KEY (openssl rand -hex 32): keys are encrypted at rest");
+      const store = await openStore(config);
+      const account = await accountOf(klaviyoCallFor(() => Promise.resolve({ scheme: "private", token: key }), config.KLAVIYO_API_BASE));
+      const id = `klaviyo-${account.id}`;
+      const existing = await store.getInstallation(id);
+      await store.saveCredentials(id, { kind: "private", accessToken: key, accountId: account.id });
+      await store.saveInstallation({ id, esp: "klaviyo", name: account.name, createdAt: existing?.createdAt ?? new Date().toISOString(), propertiesDefined: existing?.propertiesDefined ?? [], accountId: account.id, status: "active" });
+      console.log(`Connected Klaviyo account ${account.name} (${account.id}) as installation ${id}. Next: tailor sync --installation ${id}`);
+    });
+
+  program.command("disconnect")
+    .description("Uninstall from the ESP side: revoke the OAuth tokens (Klaviyo), forget the credentials and stop syncing. Stored data stays until erased.")
+    .requiredOption("--installation <id>", "installation id")
+    .action(async (o: { installation: string }) => {
+      const store = await openStore(config);
+      const installation = await store.getInstallation(o.installation);
+      if (installation === null) throw new InvalidArgumentError(`no installation "${o.installation}"`);
+      const oauth = klaviyoOAuth(config);
+      if (installation.esp === "klaviyo" && oauth !== null) await disconnectKlaviyo({ store, installationId: installation.id, oauth });
+      else {
+        await store.saveCredentials(installation.id, null);
+        await store.saveInstallation({ ...installation, status: "uninstalled" });
+      }
+      console.log(`Installation ${installation.id} is disconnected; syncing stopped.`);
+    });
+
+  program.command("erase")
+    .description("Privacy request: delete one person from the ESP (where Tailor may) and from everything Tailor stores, in one go.")
+    .requiredOption("--installation <id>", "installation id")
+    .requiredOption("--contact <email or id>", "the person's email, Tailor contact id or ESP id")
+    .action(async (o: { installation: string; contact: string }) => {
+      const store = await openStore(config);
+      const installation = await store.getInstallation(o.installation);
+      if (installation === null) throw new InvalidArgumentError(`no installation "${o.installation}"`);
+      const wanted = o.contact.trim().toLowerCase();
+      let found: { id: string; espId?: string; email?: string } | null = null;
+      for await (const contacts of store.readContacts(installation.id)) {
+        const match = contacts.find((c) => c.id === o.contact || c.email?.toLowerCase() === wanted || Object.values(c.espIds).includes(o.contact));
+        if (match !== undefined) {
+          const espId = installation.esp === "files" ? undefined : match.espIds[installation.esp];
+          found = { id: match.id, ...(espId === undefined ? {} : { espId }), ...(match.email === undefined ? {} : { email: match.email }) };
+          break;
+        }
+      }
+      if (found === null) throw new InvalidArgumentError(`no contact "${o.contact}" in installation ${installation.id}`);
+      const connector = await connectorFor(config, store, installation, () => filesTarget(config, { installation: installation.id }), log);
+      if (connector.requestErasure !== undefined && found.espId !== undefined) {
+        await connector.requestErasure({ espId: found.espId, ...(found.email === undefined ? {} : { email: found.email }) });
+        console.log(`Asked ${installation.esp} to delete the person everywhere it keeps them.`);
+      } else {
+        console.log(`${installation.esp} deletion is not requested by Tailor: delete the person in ${installation.esp} too.`);
+      }
+      const erasure = await eraseFromStore(store, installation.id, [found.id]);
+      console.log(`Erased ${erasure.erased} contact(s) and everything derived from them from Tailor's store.`);
     });
 
   program.command("serve")

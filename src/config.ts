@@ -17,11 +17,21 @@ const EnvSchema = z.object({
   HUBSPOT_PRIVATE_APP_TOKEN: z.string().min(1).optional(),
   /** Where the HubSpot API lives; only tests and local mocks change it. */
   HUBSPOT_API_BASE: z.url().default("https://api.hubapi.com"),
+  /** Your Klaviyo app's OAuth credentials (Klaviyo → Settings → Integrations → Manage apps); both or neither. */
+  KLAVIYO_CLIENT_ID: z.string().min(1).optional(),
+  KLAVIYO_CLIENT_SECRET: z.string().min(1).optional(),
+  /** A private API key (pk_…), for development and self-hosting without OAuth. */
+  KLAVIYO_PRIVATE_API_KEY: z.string().min(1).optional(),
+  /** Where the Klaviyo API lives; only tests and local mocks change it. */
+  KLAVIYO_API_BASE: z.url().default("https://a.klaviyo.com"),
 }).superRefine((env, ctx) => {
   if ((env.HUBSPOT_CLIENT_ID === undefined) !== (env.HUBSPOT_CLIENT_SECRET === undefined)) {
     ctx.addIssue({ code: "custom", path: ["HUBSPOT_CLIENT_SECRET"], message: "HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET go together" });
   }
-  if (env.HUBSPOT_CLIENT_ID !== undefined && (env.TOKEN_KEY === undefined || env.SESSION_SECRET === undefined)) {
+  if ((env.KLAVIYO_CLIENT_ID === undefined) !== (env.KLAVIYO_CLIENT_SECRET === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["KLAVIYO_CLIENT_SECRET"], message: "KLAVIYO_CLIENT_ID and KLAVIYO_CLIENT_SECRET go together" });
+  }
+  if ((env.HUBSPOT_CLIENT_ID !== undefined || env.KLAVIYO_CLIENT_ID !== undefined) && (env.TOKEN_KEY === undefined || env.SESSION_SECRET === undefined)) {
     ctx.addIssue({ code: "custom", path: ["TOKEN_KEY"], message: "an OAuth app needs TOKEN_KEY (tokens are encrypted at rest) and SESSION_SECRET" });
   }
 });

@@ -27,7 +27,13 @@ export type PropertyChange = {
   readonly set: Readonly<Record<PropertyName, PropertyValue>>;
 };
 
-export type PushFailure = { readonly contactId: string; readonly reason: string; readonly retryable: boolean };
+export type PushFailure = {
+  readonly contactId: string;
+  readonly reason: string;
+  readonly retryable: boolean;
+  /** The ESP no longer has this contact (deleted or erased there): the run erases it from the store too. */
+  readonly gone?: boolean;
+};
 
 export type PushReport = {
   /** Contacts the ESP accepted. */
@@ -43,13 +49,20 @@ export type PushReport = {
  */
 export interface Connector {
   readonly esp: Esp;
+  /** Most changes one pushChanges call takes (HubSpot 100 per batch call, Klaviyo 10,000 per import job). */
+  readonly maxBatch: number;
   /** `refresh`: ESP ids to re-read first whatever the cursor says (webhook marks); connectors without ids ignore it. */
   pullContacts(from: Cursor | null, refresh?: readonly string[]): AsyncIterable<Page>;
   pullEvents(from: Cursor | null): AsyncIterable<Page>;
   pullProducts(from: Cursor | null): AsyncIterable<Page>;
   /** Creates missing property definitions; idempotent, never alters existing ones. */
   defineProperties(definitions: readonly PropertyDefinition[]): Promise<void>;
-  /** At most `Settings.sync.batchSize` changes per call; per-record failures come back as data. */
+  /** At most `maxBatch` (and `Settings.sync.batchSize`) changes per call; per-record failures come back as data. */
   pushChanges(changes: readonly PropertyChange[]): Promise<PushReport>;
   publishFeed(feed: Feed): Promise<void>;
+  /**
+   * Asks the ESP to delete the person everywhere it keeps them (a privacy request made from
+   * Tailor's side); absent where the ESP has no such API or Tailor lacks the scope.
+   */
+  requestErasure?(contact: { readonly espId: string; readonly email?: string }): Promise<void>;
 }

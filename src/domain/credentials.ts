@@ -46,8 +46,8 @@ export interface EspApp {
   readonly esp: "hubspot" | "klaviyo";
   /** Where to send the installing admin; `state` comes back on the callback. */
   authorizeUrl(state: string): string;
-  /** Trades the callback's code for credentials and names the account. */
-  exchangeCode(code: string): Promise<{ readonly accountId: string; readonly accountName: string; readonly credentials: Credentials }>;
+  /** Trades the callback's code for credentials and names the account; `state` is the one authorizeUrl was given (PKCE derives its verifier from it). */
+  exchangeCode(code: string, state: string): Promise<{ readonly accountId: string; readonly accountName: string; readonly credentials: Credentials }>;
   /** Checks the signature and its age; never throws. */
   verifyWebhook(request: WebhookRequest): { readonly ok: true } | { readonly ok: false; readonly reason: string };
   /** The verified body as domain events; unknown subscription types are skipped and counted. */

@@ -8,6 +8,7 @@ export * from "./event.js";
 export * from "./feed.js";
 export * from "./guard.js";
 export * from "./guardrail-settings.js";
+export * from "./klaviyo-settings.js";
 export * from "./prediction-settings.js";
 export * from "./product.js";
 export * from "./profile.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EngagementSettingsSchema } from "./engagement-settings.js";
 import { ExperimentSettingsSchema, FlowSettingsSchema, FrequencySettingsSchema, SendTimeSettingsSchema, SuppressionSettingsSchema } from "./guardrail-settings.js";
+import { KlaviyoSettingsSchema } from "./klaviyo-settings.js";
 import { PredictionSettingsSchema } from "./prediction-settings.js";
 import { RecommendationSettingsSchema } from "./recommendation-settings.js";
 import { SegmentSettingsSchema } from "./segment-settings.js";
@@ -10,8 +11,8 @@ import { SegmentSettingsSchema } from "./segment-settings.js";
 export const SyncSettingsSchema = z.object({
   intervalMinutes: z.number().int().min(5).max(1440).default(60)
     .describe("Minutes between scheduled syncs."),
-  batchSize: z.number().int().min(1).max(100).default(100)
-    .describe("Contacts per write-back call; a checkpoint is stored after each (HubSpot batch calls take at most 100)."),
+  batchSize: z.number().int().min(1).max(10_000).default(10_000)
+    .describe("Most contacts per write-back call, further capped by the ESP (HubSpot batch calls take 100, a Klaviyo import job 10,000); a checkpoint is stored after each."),
   pushConcurrency: z.number().int().min(1).max(8).default(4)
     .describe("Write-back calls in flight at once, checkpointed in order: 4 keeps HubSpot's 100 calls / 10 s busy despite network latency. After a crash up to this many batches may be sent again (the same values, so the ESP ends the same); 1 never repeats one."),
 });
@@ -58,6 +59,7 @@ export const SettingsSchema = z.object({
   suppressions: SuppressionSettingsSchema.default(SuppressionSettingsSchema.parse({})),
   flows: FlowSettingsSchema.default(FlowSettingsSchema.parse({})),
   experiments: ExperimentSettingsSchema.default(ExperimentSettingsSchema.parse({})),
+  klaviyo: KlaviyoSettingsSchema.default(KlaviyoSettingsSchema.parse({})),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 export type SyncSettings = Settings["sync"];
@@ -76,12 +78,23 @@ export function describeSettings(): SettingDoc[] {
   return Object.entries(SettingsSchema.shape).flatMap(([group, wrapped]) => {
     const inner = unwrapObject(wrapped);
     const groupDefaults = defaults[group as keyof Settings] as Record<string, unknown>;
-    return Object.entries(inner.shape).map(([key, field]) => ({
-      key: `${group}.${key}`,
-      doc: (field as z.ZodType).description ?? "",
-      default: groupDefaults[key],
-    }));
+    return Object.entries(inner.shape).flatMap(([key, field]) => {
+      const nested = nestedObject(field as z.ZodType);
+      // A nested group (klaviyo.metrics) gets a row per field: one JSON cell would be unreadable.
+      if (nested !== null) {
+        const nestedDefaults = groupDefaults[key] as Record<string, unknown>;
+        return Object.entries(nested.shape).map(([sub, subField]) => ({ key: `${group}.${key}.${sub}`, doc: (subField as z.ZodType).description ?? "", default: nestedDefaults[sub] }));
+      }
+      return [{ key: `${group}.${key}`, doc: (field as z.ZodType).description ?? "", default: groupDefaults[key] }];
+    });
   });
+}
+
+/** A nested object whose every field is documented on its own; null for a value documented as a whole. */
+function nestedObject(schema: z.ZodType): z.ZodObject | null {
+  const inner = schema instanceof z.ZodDefault ? (schema.def.innerType as z.ZodType) : schema;
+  if (!(inner instanceof z.ZodObject)) return null;
+  return Object.values(inner.shape).every((f) => (f as z.ZodType).description !== undefined) ? inner : null;
 }
 
 function unwrapObject(schema: z.ZodType): z.ZodObject {

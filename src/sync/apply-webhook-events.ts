@@ -77,6 +77,16 @@ async function applyInOrder(
 }
 
 /**
+ * Erases contacts (by our id or an ESP id) from the store and from ingest's memory at once: what
+ * a run does for contacts the ESP says it no longer has, and the CLI for a privacy request.
+ */
+export async function eraseFromStore(store: Store, installationId: string, contactIds: readonly string[]): Promise<Erasure> {
+  const erasure = await store.eraseContacts(installationId, contactIds);
+  await forgetInCleanState(store, installationId, [erasure]);
+  return erasure;
+}
+
+/**
  * ingest's clean state remembers people by email and id (to merge them) and their recent
  * orders (to spot duplicates): the erased must go from there too. Once per installation per
  * delivery, as reading and writing the state costs in proportion to all contacts.

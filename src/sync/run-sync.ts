@@ -9,6 +9,7 @@ import { createRng } from "../engine/rng.js";
 import { scoreRun } from "../engine/score.js";
 import { createCleaner, type Cleaner } from "../ingest/create-cleaner.js";
 import { chunk } from "./chunk.js";
+import { eraseFromStore } from "./apply-webhook-events.js";
 import { defineMissingProperties } from "./define-missing-properties.js";
 import { diff } from "./diff.js";
 
@@ -57,7 +58,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
 
     const { profiles, contacts, products, notes, guardChanges } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
     const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
-    const pushed = dryRun ? { written: 0, failures: 0, calls: 0, slotsShown: [] } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
+    const pushed = dryRun ? { written: 0, failures: 0, quarantined: 0, calls: 0, slotsShown: [], gone: [] } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
     if (pushed.slotsShown.length > 0) await store.appendSlotHistory(installationId, exposuresOf(profiles, pushed.slotsShown, startedAt));
     // A dry run decides nothing: its guard changes (a flow starting, a suppression ending) are not logged.
     if (!dryRun && guardChanges.length > 0) await store.appendGuardLog(installationId, guardChanges);
@@ -65,17 +66,19 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
     const { recommendations } = notes;
     const alerts = recommendationAlerts(recommendations, await previousReport(store, installationId, runId));
 
-    const feed = buildFeed(products, startedAt);
+    const feed = buildFeed(products, profiles, startedAt);
     if (!dryRun) await connector.publishFeed(feed);
     await store.saveFeed(installationId, feed);
     await store.saveProfiles(installationId, profiles);
+    // Last, after profiles and logs are saved: contacts the ESP no longer has (deleted there): nothing of them may stay here either.
+    const erased = pushed.gone.length === 0 ? 0 : (await eraseFromStore(store, installationId, pushed.gone)).erased;
 
     const summary: RunSummary = {
       ...running,
       status: "succeeded",
       finishedAt: deps.now().toISOString(),
       ingest,
-      quarantined: sumValues(ingest.quarantinedByReason) + pushed.failures,
+      quarantined: sumValues(ingest.quarantinedByReason) + pushed.quarantined,
       contactsScored: profiles.length,
       contactsChanged: changes.length,
       propertiesChanged: changes.reduce((n, c) => n + Object.keys(c.set).length, 0),
@@ -83,7 +86,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
       writeFailures: pushed.failures,
       writeCalls: pushed.calls,
       durationMs: deps.now().getTime() - startedAt.getTime(),
-      warnings: [...warnings, ...alerts],
+      warnings: [...warnings, ...(erased > 0 ? [`${connector.esp}: ${erased} contacts no longer exist there; erased from Tailor's store`] : []), ...alerts],
       model: notes.predictions,
       machineOpenShare: notes.machineOpenShare,
       recommendations,
@@ -175,11 +178,13 @@ async function scoreAll(store: Store, installationId: string, settings: Settings
  */
 async function pushAll(connector: Connector, store: Store, installationId: string, runId: string, changes: readonly PropertyChange[], settings: Settings, progress: (p: SyncProgress) => void) {
   const slotsShown: string[] = [];
+  const gone: string[] = [];
   let written = 0;
   let failures = 0;
+  let quarantined = 0;
   let calls = 0;
   let done = 0;
-  const batches = chunk(changes, settings.sync.batchSize);
+  const batches = chunk(changes, Math.min(settings.sync.batchSize, connector.maxBatch));
   // Up to pushConcurrency calls in flight (one call at a time spends most of a rate window waiting
   // on the network); results are checkpointed strictly in batch order, each before the next.
   const inFlight: Promise<PushReport>[] = [];
@@ -200,11 +205,14 @@ async function pushAll(connector: Connector, store: Store, installationId: strin
     const failed = new Map(report.failed.map((f) => [f.contactId, f]));
     const accepted = batch.filter((c) => !failed.has(c.contactId));
     // Retryable failures are simply not recorded as written: the next run's diff sends them again.
+    // A contact the ESP no longer has is erased, not quarantined: its data must not be kept anywhere.
     const refused: Quarantined[] = batch.flatMap((c) => {
       const f = failed.get(c.contactId);
-      return f === undefined || f.retryable ? [] : [{ stream: "push" as const, reason: `push: ${f.reason}`, raw: c }];
+      if (f?.gone === true) gone.push(c.contactId);
+      return f === undefined || f.retryable || f.gone === true ? [] : [{ stream: "push" as const, reason: `push: ${f.reason}`, raw: c }];
     });
     await store.checkpointPush(installationId, runId, accepted, refused);
+    quarantined += refused.length;
     launch();
     for (const c of accepted) if (SLOT_ID_PROPERTIES.some((name) => Object.hasOwn(c.set, name))) slotsShown.push(c.contactId);
     written += report.written;
@@ -212,7 +220,7 @@ async function pushAll(connector: Connector, store: Store, installationId: strin
     done += batch.length;
     progress({ phase: "push", label: "contacts", done, total: changes.length });
   }
-  return { written, failures, calls, slotsShown };
+  return { written, failures, quarantined, calls, slotsShown, gone };
 }
 
 const SLOT_ID_PROPERTIES = Array.from({ length: MAX_REC_SLOTS }, (_, i) => `tailor_rec_${i + 1}`);

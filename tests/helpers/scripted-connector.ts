@@ -10,7 +10,7 @@ export type ScriptedConnector = Connector & {
   readonly defined: string[];
   feed: Feed | null;
   crashOnPushCall: number | null;
-  refuse: Map<string, { reason: string; retryable: boolean }>;
+  refuse: Map<string, { reason: string; retryable: boolean; gone?: boolean }>;
 };
 
 export function createScriptedConnector(data: ScriptedConnector["data"], pageSize = 50): ScriptedConnector {
@@ -26,6 +26,7 @@ export function createScriptedConnector(data: ScriptedConnector["data"], pageSiz
   }
   const connector: ScriptedConnector = {
     esp: "files",
+    maxBatch: 100,
     data,
     pushes: [],
     defined: [],

@@ -22,6 +22,9 @@ describe("loadConfig: HubSpot", () => {
     expect(() => loadConfig({ HUBSPOT_CLIENT_ID: "id" })).toThrow(/HUBSPOT_CLIENT_SECRET: HUBSPOT_CLIENT_ID and HUBSPOT_CLIENT_SECRET go together/);
     expect(() => loadConfig({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "shh" })).toThrow(/TOKEN_KEY: an OAuth app needs TOKEN_KEY/);
     expect(loadConfig({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_CLIENT_SECRET: "shh", TOKEN_KEY: key, SESSION_SECRET: secret })).toMatchObject({ HUBSPOT_CLIENT_ID: "id", HUBSPOT_API_BASE: "https://api.hubapi.com" });
+    expect(() => loadConfig({ KLAVIYO_CLIENT_SECRET: "shh" })).toThrow(/KLAVIYO_CLIENT_SECRET: KLAVIYO_CLIENT_ID and KLAVIYO_CLIENT_SECRET go together/);
+    expect(() => loadConfig({ KLAVIYO_CLIENT_ID: "id", KLAVIYO_CLIENT_SECRET: "shh" })).toThrow(/TOKEN_KEY: an OAuth app needs TOKEN_KEY/);
+    expect(loadConfig({ KLAVIYO_CLIENT_ID: "id", KLAVIYO_CLIENT_SECRET: "shh", TOKEN_KEY: key, SESSION_SECRET: secret })).toMatchObject({ KLAVIYO_CLIENT_ID: "id", KLAVIYO_API_BASE: "https://a.klaviyo.com" });
   });
 
   it("never echoes the client secret", () => {

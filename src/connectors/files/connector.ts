@@ -37,6 +37,8 @@ export function createFilesConnector(options: FilesConnectorOptions): Connector 
   const pull = (stream: Stream) => (from: Cursor | null) => pullStream(options.inputDir, stream, from, pageSize);
   return {
     esp: "files",
+    // A file append has no call limit; this is how often a crashed push can resume.
+    maxBatch: 1_000,
     pullContacts: pull("contacts"),
     pullProducts: pull("products"),
     pullEvents: pull("events"),

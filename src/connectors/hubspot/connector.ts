@@ -4,7 +4,7 @@ import { defineProperties } from "./properties.js";
 import { pullContacts } from "./pull-contacts.js";
 import { pullEvents } from "./pull-events.js";
 import { pullProducts } from "./pull-products.js";
-import { pushChanges } from "./push.js";
+import { BATCH_LIMIT, pushChanges } from "./push.js";
 
 export type HubSpotConnectorDeps = {
   /** The installation's call: its token, its limiters, our retry (see createHubSpotCall). */
@@ -19,6 +19,7 @@ export function createHubSpotConnector(deps: HubSpotConnectorDeps): Connector {
   const { call, now } = deps;
   return {
     esp: "hubspot",
+    maxBatch: BATCH_LIMIT,
     pullContacts: (from, refresh = []) => pullContacts(call, from, refresh, now),
     pullProducts: (from) => pullProducts(call, from, now),
     pullEvents: (from) => pullEvents(call, from, now),

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Connector, Store } from "../../domain/index.js";
 import { hubspotLimiters } from "../shared/rate-limit.js";
 import { defaultRetryPolicy } from "../shared/retry.js";
+import { createTokenProvider } from "../shared/token-provider.js";
 import { createHubSpotCall } from "./client.js";
 import { createHubSpotConnector } from "./connector.js";
 import type { HubSpotCall } from "./hubspot-call.js";
-import type { HubSpotOAuthApp } from "./oauth.js";
-import { createTokenProvider } from "./token-provider.js";
+import { refreshCredentials, type HubSpotOAuthApp } from "./oauth.js";
 
 export type OpenHubSpotOptions = {
   readonly store: Store;
@@ -29,7 +29,15 @@ export function hubspotCallFor(accessToken: () => Promise<string>, basePath: str
 
 /** One installation's HubSpot call: its stored credentials, refreshed by expiry. */
 export function openHubSpotCall(options: OpenHubSpotOptions): HubSpotCall {
-  const tokens = createTokenProvider({ store: options.store, installationId: options.installationId, app: options.oauth, fetch, now: () => Date.now() });
+  const now = () => Date.now();
+  const { oauth } = options;
+  const tokens = createTokenProvider({
+    store: options.store,
+    installationId: options.installationId,
+    espName: "HubSpot",
+    refresh: oauth === null ? null : (credentials) => refreshCredentials(oauth, credentials, { fetch, now }),
+    now,
+  });
   return hubspotCallFor(() => tokens.accessToken(), options.basePath);
 }
 

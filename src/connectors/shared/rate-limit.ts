@@ -1,5 +1,14 @@
 /** What an ESP's rate-limit response headers say; any field may be missing. */
-export type RateLimitHeaders = { max?: number; remaining?: number; intervalMs?: number };
+export type RateLimitHeaders = {
+  max?: number;
+  remaining?: number;
+  intervalMs?: number;
+  /**
+   * For an ESP that meters fixed windows: how long until its current window resets. Calls it
+   * counted that we did not see then leave our window at that time, not a whole window from now.
+   */
+  resetMs?: number;
+};
 
 /** One installation's budget for one kind of call. */
 export type RateLimiter = {
@@ -32,6 +41,11 @@ export type RateLimiterOptions = {
   /** Calls allowed to start in any window of `intervalMs`. */
   max: number;
   intervalMs: number;
+  /**
+   * More windows every call must also fit, for an ESP that meters one budget over several spans
+   * (Klaviyo: per second and per minute). observe() speaks of the main window (`max`, `intervalMs`).
+   */
+  also?: readonly { readonly max: number; readonly intervalMs: number }[];
   /** A clock that never goes backwards, in ms. */
   now: () => number;
   sleep: (ms: number) => Promise<void>;
@@ -54,6 +68,11 @@ export function createRateLimiter(options: RateLimiterOptions): SettlingRateLimi
   const configured: Window = { max: options.max, intervalMs: options.intervalMs };
   if (!isCount(configured.max) || configured.max < 1) throw new RangeError(`max must be a whole number >= 1, got ${configured.max}`);
   if (!isDuration(configured.intervalMs)) throw new RangeError(`intervalMs must be > 0, got ${configured.intervalMs}`);
+  const also: readonly Window[] = (options.also ?? []).map((w) => ({ max: w.max, intervalMs: w.intervalMs }));
+  for (const w of also) {
+    if (!isCount(w.max) || w.max < 1) throw new RangeError(`also: max must be a whole number >= 1, got ${w.max}`);
+    if (!isDuration(w.intervalMs)) throw new RangeError(`also: intervalMs must be > 0, got ${w.intervalMs}`);
+  }
 
   let announced: Window | null = null;
   // When each counted call happened, oldest first: take() starts, run() completions, calls others made.
@@ -65,7 +84,7 @@ export function createRateLimiter(options: RateLimiterOptions): SettlingRateLimi
   let calls = 0;
   let waitedMs = 0;
 
-  const windows = (): readonly Window[] => (announced === null ? [configured] : [configured, announced]);
+  const windows = (): readonly Window[] => (announced === null ? [configured, ...also] : [configured, ...also, announced]);
 
   function forget(t: number): void {
     const horizon = t - Math.max(...windows().map((w) => w.intervalMs));
@@ -144,7 +163,7 @@ export function createRateLimiter(options: RateLimiterOptions): SettlingRateLimi
       }
     },
 
-    observe({ max, remaining, intervalMs }) {
+    observe({ max, remaining, intervalMs, resetMs }) {
       const announcedMax = max !== undefined && isCount(max) && max >= 1 ? max : undefined;
       const announcedInterval = intervalMs !== undefined && isDuration(intervalMs) ? intervalMs : undefined;
       if (announcedMax !== undefined || announcedInterval !== undefined) {
@@ -160,7 +179,12 @@ export function createRateLimiter(options: RateLimiterOptions): SettlingRateLimi
       // Remaining counts in the ESP's own window when it announced one.
       const w = announced ?? configured;
       const weThinkRemain = Math.max(0, w.max - inFlight - (counted.length - firstInside(w, t)));
-      for (let unseen = weThinkRemain - remaining; unseen > 0; unseen--) counted.push(t);
+      const unseen = weThinkRemain - remaining;
+      if (unseen <= 0) return;
+      // Dated so they leave our window when the ESP's resets; never later than a call made now.
+      const at = resetMs !== undefined && isDuration(resetMs) && resetMs < w.intervalMs ? t + resetMs - w.intervalMs : t;
+      const index = counted.findIndex((c) => c > at);
+      counted.splice(index === -1 ? counted.length : index, 0, ...Array.from<number>({ length: unseen }).fill(at));
     },
 
     stats: () => ({ calls, waitedMs }),

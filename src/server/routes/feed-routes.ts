@@ -1,13 +1,17 @@
 import express from "express";
-import type { Store } from "../../domain/index.js";
+import { SHARED_FEED_MAX_BYTES, type Store } from "../../domain/index.js";
+import { toSharedFeed } from "../../engine/build-feed.js";
 import { IdSchema } from "./id-schema.js";
 
 // Templates and the panel poll the feed; 5 minutes is fresher than any sync schedule allows (min 5).
 const FEED_CACHE_CONTROL = "public, max-age=300";
 
 /**
- * The dynamic-content feed, keyed by product id: what the files connector's templates and the
- * settings panel read to render recommendation slots. express adds an ETag, so pollers get 304s.
+ * The dynamic-content feeds. `/feeds/<id>.json`, keyed by product id, is what the files
+ * connector's templates and the settings panel read to render slots. `/feeds/<id>/shared.json`
+ * is the small account-level feed a Klaviyo web feed fetches every 15 minutes (fallback products
+ * per segment; never per recipient). Both carry only what the store already publishes on its site.
+ * express adds an ETag, so pollers get 304s.
  */
 export function feedRoutes(store: Store): express.Router {
   const router = express.Router();
@@ -18,6 +22,14 @@ export function feedRoutes(store: Store): express.Router {
       return;
     }
     res.set("Cache-Control", FEED_CACHE_CONTROL).json(feed);
+  });
+  router.get("/feeds/:installationId/shared.json", async (req, res) => {
+    const feed = await store.getFeed(IdSchema.parse(req.params.installationId));
+    if (!feed) {
+      res.status(404).json({ error: "not_found" });
+      return;
+    }
+    res.set("Cache-Control", FEED_CACHE_CONTROL).json(toSharedFeed(feed, SHARED_FEED_MAX_BYTES));
   });
   return router;
 }

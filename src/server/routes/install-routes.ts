@@ -97,7 +97,7 @@ export function installRoutes(deps: InstallRoutesDeps): express.Router {
 
     let exchanged: Awaited<ReturnType<EspApp["exchangeCode"]>>;
     try {
-      exchanged = await app.exchangeCode(code);
+      exchanged = await app.exchangeCode(code, state);
     } catch (failure) {
       sendPage(res, 502, "Install failed", `${espName} did not complete the install: ${sentence(espMessage(failure))} ${again}`);
       return;

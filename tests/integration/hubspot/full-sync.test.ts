@@ -12,10 +12,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createHubSpotCall } from "../../../src/connectors/hubspot/client.js";
 import { createHubSpotConnector } from "../../../src/connectors/hubspot/connector.js";
 import { createHubSpotApp } from "../../../src/connectors/hubspot/hubspot-app.js";
-import type { HubSpotOAuthApp } from "../../../src/connectors/hubspot/oauth.js";
-import { createTokenProvider } from "../../../src/connectors/hubspot/token-provider.js";
+import { refreshCredentials, type HubSpotOAuthApp } from "../../../src/connectors/hubspot/oauth.js";
 import { hubspotLimiters } from "../../../src/connectors/shared/rate-limit.js";
 import { defaultRetryPolicy } from "../../../src/connectors/shared/retry.js";
+import { createTokenProvider } from "../../../src/connectors/shared/token-provider.js";
 import { PROPERTIES, type OAuthCredentials, type Store } from "../../../src/domain/index.js";
 import { createApp } from "../../../src/server/app.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
@@ -115,7 +115,7 @@ async function world(options: { credentials?: Partial<OAuthCredentials>; setupDo
   const seen: Seen[] = [];
   const retrySleeps: number[] = [];
   const limiterWaits: number[] = [];
-  const tokens = createTokenProvider({ store, installationId: ID, app: OAUTH, fetch, now });
+  const tokens = createTokenProvider({ store, installationId: ID, espName: "HubSpot", refresh: (c) => refreshCredentials(OAUTH, c, { fetch, now }), now });
   const call = createHubSpotCall({
     accessToken: () => tokens.accessToken(),
     basePath: HUBSPOT,

@@ -23,6 +23,7 @@ const feed: Feed = {
   products: {
     "p-1": { id: "p-1", title: "Trail Shoe", url: "https://acme.test/p-1", imageUrl: "https://cdn.acme.test/p-1.jpg", price: 120, category: "footwear/trail", brand: "Acme" },
   },
+  fallbacks: { all: ["p-1"], bySegment: {} },
 };
 
 const profile: Profile = {
@@ -151,6 +152,17 @@ describe("feed", () => {
   it("answers 404 without the .json suffix", async () => {
     const res = await get("/feeds/shop-1");
     expect(res.status).toBe(404);
+  });
+
+  it("serves the shared feed: fallbacks and only the products they name", async () => {
+    const res = await get("/feeds/shop-1/shared.json");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("public, max-age=300");
+    expect(await res.json()).toEqual({ generatedAt: feed.generatedAt, fallbacks: feed.fallbacks, products: { "p-1": feed.products["p-1"] }, omittedSegments: [] });
+  });
+
+  it("answers 404 for the shared feed before the first run", async () => {
+    expect((await get("/feeds/shop-quiet/shared.json")).status).toBe(404);
   });
 });
 

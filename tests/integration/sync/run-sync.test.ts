@@ -109,6 +109,17 @@ describe("runSync", () => {
     expect(items.map((q) => q.reason)).toContain("push: INVALID_EMAIL");
   });
 
+  it("erases a contact the ESP no longer has, without quarantining its data", async () => {
+    const connector = createScriptedConnector(smallShop(10, NOW));
+    connector.refuse.set("c3", { reason: "profile not found", retryable: false, gone: true });
+    const { summary } = await runSync(deps(connector, store), ID);
+    expect(summary.warnings).toContain("files: 1 contacts no longer exist there; erased from Tailor's store");
+    expect((await store.listQuarantine(ID, { limit: 10, offset: 0 })).items).toEqual([]);
+    expect([summary.writeFailures, summary.quarantined]).toEqual([1, 0]);
+    expect(await store.getProfile(ID, "c3")).toBeNull();
+    expect(await store.getProfile(ID, "c4")).not.toBeNull();
+  });
+
   it("sends a retryable refusal again on the next run", async () => {
     const connector = createScriptedConnector(smallShop(10, NOW));
     connector.refuse.set("c3", { reason: "busy", retryable: true });

@@ -5,7 +5,8 @@ describe("settings", () => {
   it("fills every group with its documented defaults", () => {
     const s = defaultSettings();
     expect(s.lifecycle).toEqual({ newCustomerDays: 30, activeDays: 90, lapsingDays: 180 });
-    expect(s.sync.batchSize).toBe(100);
+    expect(s.sync.batchSize).toBe(10_000);
+    expect(s.klaviyo.metrics.placed_order).toEqual(["Placed Order", "Order Placed"]);
     expect(s.recommendations.slots.map((slot) => slot.source)).toEqual(["personal", "complementary", "trending", "new_arrivals", "bestsellers"]);
     expect(s.recommendations.priceBand).toBe(0.3);
     expect([s.frequency.maxPer7Days, s.experiments.holdoutShare, s.suppressions.quietHours, s.suppressions.abandonmentGapHours]).toEqual([3, 0.05, [{ from: 21, to: 8 }], 24]);
@@ -46,6 +47,10 @@ describe("settings", () => {
     [{ suppressions: { quietHours: [{ from: 0, to: 12 }, { from: 12, to: 0 }] } }, "quiet hours cover the whole day"],
     [{ sendTime: { timezone: "Mars/Olympus" } }, "sendTime.timezone not a known IANA time zone"],
     [{ flows: { postPurchaseFromDays: 30, postPurchaseToDays: 30 } }, "flows.postPurchaseToDays must be after postPurchaseFromDays"],
+    // One metric read as two events would count an order twice.
+    [{ klaviyo: { metrics: { placed_order: ["Placed Order"], refunded: ["placed order"] } } }, 'klaviyo.metrics.refunded "placed order" is already read as placed_order'],
+    [{ klaviyo: { ignoredMetrics: ["Clicked Email"] } }, 'klaviyo.ignoredMetrics "Clicked Email" is read as email_clicked'],
+    [{ klaviyo: { historyDays: 0 } }, "klaviyo.historyDays"],
   ])("rejects %j", (input, message) => {
     const result = SettingsSchema.safeParse(input);
     expect(result.success).toBe(false);

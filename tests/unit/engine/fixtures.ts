@@ -53,5 +53,6 @@ export const settingsWith = (overrides: Partial<{ [K in keyof Settings]: Partial
     suppressions: { ...base.suppressions, ...overrides.suppressions },
     flows: { ...base.flows, ...overrides.flows },
     experiments: { ...base.experiments, ...overrides.experiments },
+    klaviyo: { ...base.klaviyo, ...overrides.klaviyo },
   };
 };

@@ -180,7 +180,7 @@ describe("lowdb store on disk", () => {
     const dir = folderOf(store);
     writeFileSync(join(dir, "tailor.json"), JSON.stringify({ installations: [], settings: [{ installationId: "shop", settings: { sync: { intervalMinutes: 30 } } }], runs: [] }));
     const settings = await (await reopen(store)).getSettings("shop");
-    expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots.length]).toEqual([30, 100, 5]);
+    expect([settings.sync.intervalMinutes, settings.sync.batchSize, settings.recommendations.slots.length]).toEqual([30, 10_000, 5]);
   });
 
   it("revives product createdAt as a Date", async () => {

@@ -697,7 +697,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it("returns the saved feed after a restart", async () => {
         const { store, later } = await fresh();
-        const feed: Feed = { generatedAt: "2024-05-01T00:00:00.000Z", products: { p1: { id: "p1", title: "Shoe", url: "u", imageUrl: "i", price: 9.5, category: "shoes", brand: "b" } } };
+        const feed: Feed = { generatedAt: "2024-05-01T00:00:00.000Z", products: { p1: { id: "p1", title: "Shoe", url: "u", imageUrl: "i", price: 9.5, category: "shoes", brand: "b" } }, fallbacks: { all: ["p1"], bySegment: { VIP: ["p1"] } } };
         await store.saveFeed("shop", feed);
         expect(await (await later()).getFeed("shop")).toEqual(feed);
       });

@@ -27,7 +27,7 @@ async function storeWith(contacts: readonly Contact[], profiles: readonly Profil
   await store.saveProfiles("shop", profiles);
   if (feedIds !== null) {
     const products = Object.fromEntries(feedIds.map((id) => [id, { id, title: id, url: `https://shop.test/${id}`, imageUrl: "", price: 10, category: "misc", brand: "" }]));
-    await store.saveFeed("shop", { generatedAt: "2025-01-01T00:00:00.000Z", products });
+    await store.saveFeed("shop", { generatedAt: "2025-01-01T00:00:00.000Z", products, fallbacks: { all: [], bySegment: {} } });
   }
   return store;
 }

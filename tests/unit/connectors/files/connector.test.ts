@@ -265,7 +265,7 @@ describe("files connector: writes to the output folder", () => {
 
   it("writes the feed as feed.json", async () => {
     const dir = folder();
-    const feed = { generatedAt: "2024-01-01T00:00:00.000Z", products: {} };
+    const feed = { generatedAt: "2024-01-01T00:00:00.000Z", products: {}, fallbacks: { all: [], bySegment: {} } };
     await connectorFor(dir).publishFeed(feed);
     expect(JSON.parse(readFileSync(join(dir, "out", "feed.json"), "utf8"))).toEqual(feed);
   });

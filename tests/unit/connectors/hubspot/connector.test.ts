@@ -10,7 +10,7 @@ describe("createHubSpotConnector", () => {
   it("publishes no feed: HubL reads contact properties, so nothing is sent", async () => {
     const { call, limiters } = testCall();
     const connector = createHubSpotConnector({ call, now: () => 0 });
-    await expect(connector.publishFeed({ generatedAt: "2026-11-01T08:00:00.000Z", products: {} })).resolves.toBeUndefined();
+    await expect(connector.publishFeed({ generatedAt: "2026-11-01T08:00:00.000Z", products: {}, fallbacks: { all: [], bySegment: {} } })).resolves.toBeUndefined();
     expect(limiters.standard.taken + limiters.search.taken).toBe(0);
     expect(connector.esp).toBe("hubspot");
   });

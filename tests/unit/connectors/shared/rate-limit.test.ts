@@ -304,6 +304,66 @@ describe("createRateLimiter observing the ESP's headers", () => {
   });
 });
 
+describe("createRateLimiter with more than one window", () => {
+  it("makes every call fit every window: 2 per second and 3 per 10 s", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ max: 3, intervalMs: 10_000, also: [{ max: 2, intervalMs: 1000 }], now: clock.now, sleep: clock.sleep });
+    expect(await startTimes(limiter, clock, [0, 0, 0, 0])).toEqual([0, 0, 1000, 10_000]);
+  });
+
+  it("never starts more than either window allows, whatever the arrivals", async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 25 }), async (arrivals) => {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({ max: 5, intervalMs: 3000, also: [{ max: 2, intervalMs: 500 }], now: clock.now, sleep: clock.sleep });
+      const starts = await startTimes(limiter, clock, arrivals);
+      expect(busiestWindow(starts, 3000)).toBeLessThanOrEqual(5);
+      expect(busiestWindow(starts, 500)).toBeLessThanOrEqual(2);
+    }), { numRuns: 50 });
+  });
+
+  it("rejects a window it cannot keep", () => {
+    const base = { max: 3, intervalMs: 1000, now: () => 0, sleep: () => Promise.resolve() };
+    expect(() => createRateLimiter({ ...base, also: [{ max: 0, intervalMs: 1000 }] })).toThrow(RangeError);
+    expect(() => createRateLimiter({ ...base, also: [{ max: 1, intervalMs: 0 }] })).toThrow(RangeError);
+  });
+
+  it("reads Remaining against the main window only", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ max: 10, intervalMs: 60_000, also: [{ max: 5, intervalMs: 1000 }], now: clock.now, sleep: clock.sleep });
+    await startTimes(limiter, clock, [0, 0]);
+    // 8 remain by our count of the minute; the ESP agrees, so nothing unseen is added.
+    limiter.observe({ max: 10, remaining: 8 });
+    expect(await startTimes(limiter, clock, [0, 0, 0, 0])).toEqual([0, 0, 0, 1000]);
+  });
+});
+
+describe("createRateLimiter observing a fixed window's reset", () => {
+  it("lets calls it did not see leave when the ESP's window resets, not a whole window later", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ max: 10, intervalMs: 60_000, now: clock.now, sleep: clock.sleep });
+    clock.at(1000, () => { limiter.observe({ remaining: 0, resetMs: 5000 }); });
+    expect(await startTimes(limiter, clock, [2000, 2000])).toEqual([6000, 6000]);
+  });
+
+  it("keeps its own calls for their whole window, whatever the reset", async () => {
+    const clock = fakeClock();
+    const limiter = createRateLimiter({ max: 3, intervalMs: 60_000, now: clock.now, sleep: clock.sleep });
+    await startTimes(limiter, clock, [0, 0]);
+    // Two of ours and one unseen fill the window; the unseen one leaves at the reset, ours at 60 s.
+    clock.at(1000, () => { limiter.observe({ remaining: 0, resetMs: 4000 }); });
+    expect(await startTimes(limiter, clock, [2000, 2000, 2000])).toEqual([5000, 60_000, 60_000]);
+  });
+
+  it("ignores a reset that is not within the window, counting the unseen calls from now", async () => {
+    for (const resetMs of [5000, -1, Number.NaN]) {
+      const clock = fakeClock();
+      const limiter = createRateLimiter({ max: 2, intervalMs: 1000, now: clock.now, sleep: clock.sleep });
+      clock.at(100, () => { limiter.observe({ remaining: 0, resetMs }); });
+      expect(await startTimes(limiter, clock, [200])).toEqual([1100]);
+    }
+  });
+});
+
 describe("hubspotLimiters", () => {
   it("uses HubSpot's published figures, 100 per 10 s with a 2 % slack, and search 5 per second", async () => {
     expect(HUBSPOT_LIMITS).toEqual({ standard: { max: 100, intervalMs: 10_000 }, search: { max: 5, intervalMs: 1000 } });

@@ -1,7 +1,8 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { HubSpotOAuthApp } from "../../../../src/connectors/hubspot/oauth.js";
-import { createTokenProvider } from "../../../../src/connectors/hubspot/token-provider.js";
+import { refreshCredentials, type HubSpotOAuthApp } from "../../../../src/connectors/hubspot/oauth.js";
+import { EspError } from "../../../../src/connectors/shared/esp-error.js";
+import { createTokenProvider } from "../../../../src/connectors/shared/token-provider.js";
 import type { Credentials, Installation, OAuthCredentials, Store } from "../../../../src/domain/index.js";
 import { createMemoryStore } from "../../../../src/store/memory-store.js";
 
@@ -28,7 +29,10 @@ const oauth = (over: Partial<OAuthCredentials> = {}): OAuthCredentials => ({
 });
 
 /** A memory store with its own credential vault (the real one may not have it yet), recording every save. */
-async function setup(credentials: Credentials | null, options: { app?: HubSpotOAuthApp | null } = {}) {
+async function setup(
+  credentials: Credentials | null,
+  options: { app?: HubSpotOAuthApp | null; refresh?: (c: OAuthCredentials) => Promise<OAuthCredentials>; espName?: string } = {},
+) {
   const vault = new Map<string, Credentials>();
   const saves: (Credentials | null)[] = [];
   const store: Store = {
@@ -44,7 +48,10 @@ async function setup(credentials: Credentials | null, options: { app?: HubSpotOA
   await store.saveInstallation(installation);
   if (credentials !== null) vault.set(ID, credentials);
   const clock = { now: T0 };
-  const tokens = createTokenProvider({ store, installationId: ID, app: options.app === undefined ? app : options.app, fetch: globalThis.fetch, now: () => clock.now });
+  const now = () => clock.now;
+  const oauthApp = options.app === undefined ? app : options.app;
+  const refresh = options.refresh ?? (oauthApp === null ? null : (c: OAuthCredentials) => refreshCredentials(oauthApp, c, { fetch: globalThis.fetch, now }));
+  const tokens = createTokenProvider({ store, installationId: ID, espName: options.espName ?? "HubSpot", refresh, now });
   return { store, vault, saves, clock, tokens };
 }
 
@@ -158,5 +165,38 @@ describe("createTokenProvider", () => {
   it("cannot refresh without an OAuth app (private mode) and says so", async () => {
     const { tokens } = await setup(oauth({ expiresAt: T0 }), { app: null });
     await expect(tokens.accessToken()).rejects.toMatchObject({ kind: "auth", message: expect.stringContaining("no OAuth app") as unknown });
+  });
+  it("hands out the credentials themselves, so an ESP can pick the header by their kind", async () => {
+    const { tokens } = await setup({ kind: "private", accessToken: "pk_test_fake", accountId: null }, { espName: "Klaviyo" });
+    await expect(tokens.credentials()).resolves.toEqual({ kind: "private", accessToken: "pk_test_fake", accountId: null });
+  });
+
+  it("keeps a rotated refresh token from the refresh it was given", async () => {
+    const rotated = oauth({ accessToken: "fake-access-new", refreshToken: "fake-refresh-2", expiresAt: T0 + 60 * MINUTE });
+    const { tokens, vault } = await setup(oauth({ expiresAt: T0 }), { espName: "Klaviyo", refresh: () => Promise.resolve(rotated) });
+    await expect(tokens.credentials()).resolves.toEqual(rotated);
+    expect(vault.get(ID)).toEqual(rotated);
+  });
+
+  // With rotating refresh tokens (Klaviyo), two workers refreshing at once: the loser's token is refused
+  // because the winner just used it, yet the installation is fine and the winner saved what works.
+  it("uses the credentials another worker saved when its own refresh token was refused after a rotation", async () => {
+    const winner = oauth({ accessToken: "fake-access-other-worker", refreshToken: "fake-refresh-2", expiresAt: T0 + 60 * MINUTE });
+    let vaultRef: Map<string, Credentials> | null = null;
+    const refresh = (): Promise<OAuthCredentials> => {
+      vaultRef?.set(ID, winner);
+      return Promise.reject(new EspError("uninstalled", "Klaviyo token refresh failed: 400 invalid_grant"));
+    };
+    const { tokens, vault, store } = await setup(oauth({ expiresAt: T0 }), { espName: "Klaviyo", refresh });
+    vaultRef = vault;
+
+    await expect(tokens.accessToken()).resolves.toBe("fake-access-other-worker");
+    expect((await store.getInstallation(ID))?.status).toBe("active");
+    expect(vault.get(ID)).toEqual(winner);
+  });
+
+  it("names the ESP it was given in its messages", async () => {
+    const { tokens } = await setup(null, { espName: "Klaviyo" });
+    await expect(tokens.accessToken()).rejects.toMatchObject({ kind: "auth", message: expect.stringContaining("no Klaviyo credentials") as unknown });
   });
 });
