@@ -1,4 +1,5 @@
 import { PROPERTIES, type Checked, type PropertyChange, type PropertyDefinition, type PropertyType, type PropertyValue, type PushFailure, type PushReport } from "../../domain/index.js";
+import { convertProperties } from "../shared/convert-properties.js";
 import { EspError, isRetryable } from "../shared/esp-error.js";
 import type { HubSpotCall } from "./hubspot-call.js";
 
@@ -98,20 +99,9 @@ export async function pushChanges(call: HubSpotCall, changes: readonly PropertyC
 /** The change as a batch input, or why it cannot be sent (checked here so one bad value cannot fail 99 good records). */
 function toInput(change: PropertyChange, byName: ReadonlyMap<string, PropertyDefinition>): Checked<BatchInput> {
   if (change.espId === "") return { ok: false, reason: "no HubSpot contact id for this contact", raw: change };
-  const properties: Record<string, string> = {};
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(change.set)) {
-    const def = byName.get(name);
-    if (def === undefined) {
-      problems.push(`${name}: not a declared Tailor property`);
-      continue;
-    }
-    const converted = toHubSpotValue(def.type, value, def.options);
-    if (converted.ok) properties[name] = converted.value;
-    else problems.push(`${name}: ${converted.reason}`);
-  }
-  if (problems.length > 0) return { ok: false, reason: problems.join("; "), raw: change };
-  return { ok: true, value: { id: change.espId, properties } };
+  const converted = convertProperties(change.set, byName, toHubSpotValue);
+  if (!converted.ok) return { ok: false, reason: converted.reason, raw: change };
+  return { ok: true, value: { id: change.espId, properties: converted.properties } };
 }
 
 /** Batches of ≤ 100 with no contact id twice in one (a repeated id would put the whole batch at risk). */

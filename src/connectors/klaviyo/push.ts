@@ -1,5 +1,6 @@
 import type { ProfileImportJobCreateQuery } from "klaviyo-api";
 import { PROPERTIES, type Checked, type PropertyChange, type PropertyDefinition, type PropertyType, type PropertyValue, type PushFailure, type PushReport } from "../../domain/index.js";
+import { convertProperties } from "../shared/convert-properties.js";
 import { EspError, isRetryable } from "../shared/esp-error.js";
 import { paginate } from "../shared/paginate.js";
 import type { KlaviyoCall } from "./klaviyo-call.js";
@@ -128,19 +129,9 @@ function prepare(change: PropertyChange, byName: ReadonlyMap<string, PropertyDef
   // if it changed in Klaviyo since the pull, and would upsert a new profile if that one was deleted.
   const email = change.email?.trim() ?? "";
   if (change.espId === "" && email === "") return { ok: false, reason: "no Klaviyo profile id or email for this contact", raw: change };
-  const properties: Record<string, KlaviyoValue> = {};
-  const problems: string[] = [];
-  for (const [name, value] of Object.entries(change.set)) {
-    const def = byName.get(name);
-    if (def === undefined) {
-      problems.push(`${name}: not a declared Tailor property`);
-      continue;
-    }
-    const converted = toKlaviyoValue(def.type, value, def.options);
-    if (converted.ok) properties[name] = converted.value;
-    else problems.push(`${name}: ${converted.reason}`);
-  }
-  if (problems.length > 0) return { ok: false, reason: problems.join("; "), raw: change };
+  const converted = convertProperties(change.set, byName, toKlaviyoValue);
+  if (!converted.ok) return { ok: false, reason: converted.reason, raw: change };
+  const { properties } = converted;
   const profile: ImportProfile = change.espId === ""
     ? { type: "profile", attributes: { email, properties } }
     : { type: "profile", id: change.espId, attributes: { properties } };

@@ -1,7 +1,7 @@
+import { spyLimiter, type SpyLimiter } from "../../../helpers/spy-limiter.js";
 import { readFileSync } from "node:fs";
 import { createHubSpotCall, type HubSpotCallOptions } from "../../../../src/connectors/hubspot/client.js";
 import type { HubSpotCall } from "../../../../src/connectors/hubspot/hubspot-call.js";
-import type { RateLimiter, RateLimitHeaders } from "../../../../src/connectors/shared/rate-limit.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../../../../src/connectors/shared/retry.js";
 
 /** Obviously fake; tests assert it never appears in an error message. */
@@ -11,20 +11,7 @@ export const HUBSPOT = "https://api.hubapi.com";
 export const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../../fixtures/hubspot/${name}`, import.meta.url), "utf8")) as unknown;
 
-/** A limiter that never waits and remembers what it was told. */
-export type SpyLimiter = RateLimiter & { readonly taken: number; readonly observed: RateLimitHeaders[] };
-
-export function spyLimiter(): SpyLimiter {
-  const observed: RateLimitHeaders[] = [];
-  let taken = 0;
-  return {
-    take: () => { taken++; return Promise.resolve(); },
-    observe: (headers) => { observed.push(headers); },
-    stats: () => ({ calls: taken, waitedMs: 0 }),
-    get taken() { return taken; },
-    observed,
-  };
-}
+export { spyLimiter, type SpyLimiter };
 
 export type TestCall = { readonly call: HubSpotCall; readonly sleeps: number[]; readonly limiters: { standard: SpyLimiter; search: SpyLimiter } };
 

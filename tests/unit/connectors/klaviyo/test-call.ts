@@ -1,8 +1,8 @@
+import { spyLimiter, type SpyLimiter } from "../../../helpers/spy-limiter.js";
 import { readFileSync } from "node:fs";
 import { createKlaviyoCall, type KlaviyoCallOptions, type KlaviyoLimiters } from "../../../../src/connectors/klaviyo/client.js";
 import type { KlaviyoCall } from "../../../../src/connectors/klaviyo/klaviyo-call.js";
 import type { KlaviyoOperation } from "../../../../src/connectors/klaviyo/rate-limits.js";
-import type { RateLimiter, RateLimitHeaders } from "../../../../src/connectors/shared/rate-limit.js";
 import { defaultRetryPolicy, type RetryPolicy } from "../../../../src/connectors/shared/retry.js";
 
 /** Obviously fake; tests assert it never appears in an error. */
@@ -12,20 +12,7 @@ export const KLAVIYO = "https://a.klaviyo.com";
 export const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`../../../fixtures/klaviyo/${name}`, import.meta.url), "utf8")) as unknown;
 
-/** A limiter that never waits and remembers what it was told. */
-export type SpyLimiter = RateLimiter & { readonly taken: number; readonly observed: RateLimitHeaders[] };
-
-export function spyLimiter(): SpyLimiter {
-  const observed: RateLimitHeaders[] = [];
-  let taken = 0;
-  return {
-    take: () => { taken++; return Promise.resolve(); },
-    observe: (headers) => { observed.push(headers); },
-    stats: () => ({ calls: taken, waitedMs: 0 }),
-    get taken() { return taken; },
-    observed,
-  };
-}
+export { spyLimiter, type SpyLimiter };
 
 /** Spy limiters, one per operation, built on first use like klaviyoLimiters. */
 export function spyLimiters(): KlaviyoLimiters & { readonly of: Map<KlaviyoOperation, SpyLimiter> } {
