@@ -32,7 +32,7 @@ export const KlaviyoSettingsSchema = z.object({
   historyDays: z.number().int().min(1).max(3650).default(730)
     .describe("How far back the first sync reads events; later syncs read only what is new."),
   catalog: z.enum(["sync", "off"]).default("sync")
-    .describe("sync keeps recommended products in a Klaviyo custom catalog so {% catalog person.tailor_rec_1 %} resolves (needs catalogs:write); off when the store's own catalog already has every product."),
+    .describe("sync adds products known only from events to Klaviyo's custom catalog, so the next run recommends them and {% catalog person.tailor_rec_1 %} finds them (needs catalogs:write); it never changes or re-adds catalog items. off writes no catalog."),
   webFeed: z.boolean().default(true)
     .describe("Register Tailor's shared web feed (per-segment fallback products) in the account (needs web-feeds:write)."),
 }).superRefine((s, ctx) => {
