@@ -20,6 +20,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
 import { createKlaviyoCall, klaviyoLimiters } from "../src/connectors/klaviyo/client.js";
+import type { KlaviyoCall } from "../src/connectors/klaviyo/klaviyo-call.js";
 import { IMPORT_JOB_LIMITS, pushChanges, toKlaviyoValue, type ImportProfile, type KlaviyoValue } from "../src/connectors/klaviyo/push.js";
 import type { KlaviyoOperation } from "../src/connectors/klaviyo/rate-limits.js";
 import { defaultRetryPolicy } from "../src/connectors/shared/retry.js";
@@ -210,6 +211,14 @@ async function bench(): Promise<void> {
       }),
       now: () => Date.now(),
     });
+    // When each job creation ran on the wire (after its limiter let it go), relative to the run's start.
+    const creates: { start: number; end: number }[] = [];
+    const timed: KlaviyoCall = (operation, what, fn) => call(operation, what, async (apis) => {
+      const start = now();
+      const result = await fn(apis);
+      if (operation === "bulk_import_profiles") creates.push({ start: start - started, end: now() - started });
+      return result;
+    });
     const changes = diff(written, profiles, contacts, "klaviyo");
     const batches = chunk(changes, PER_CALL);
     const started = now();
@@ -218,7 +227,7 @@ async function bench(): Promise<void> {
     const lane = async () => {
       for (let i = next++; i < batches.length; i = next++) {
         const batch = batches[i] ?? [];
-        const report = await pushChanges(call, batch, { now, sleep });
+        const report = await pushChanges(timed, batch, { now, sleep });
         failed += report.failed.length;
         const refused = new Set(report.failed.map((f) => f.contactId));
         for (const c of batch) if (!refused.has(c.contactId)) written.set(c.contactId, { ...written.get(c.contactId), ...c.set });
@@ -227,7 +236,7 @@ async function bench(): Promise<void> {
     await Promise.all(Array.from({ length: inFlight }, lane));
     const seconds = (now() - started) / 1000;
     const stats = await ask<KlaviyoMockStats>({ cmd: "stats" });
-    return { changes: changes.length, failed, seconds, stats, retries, retryReasons };
+    return { changes: changes.length, failed, seconds, stats, retries, retryReasons, creates };
   }
 
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -249,6 +258,9 @@ async function bench(): Promise<void> {
     const fullSeconds = ((fastestStarts(fullJobs, createBurst, createPerMinute).at(-1) ?? 0) + jobMs) / 1000;
     print(`ceiling run, bulk_import_profiles limited to ${createBurst}/s and ${createPerMinute}/min (BENCH_CREATE_BURST, BENCH_CREATE_PER_MIN)`, ceiling);
     console.log(`    ceiling: ${batchJobs} jobs of ${fmt(profileCount / batchJobs)} profiles need ${ceilingSeconds.toFixed(2)} s = ${fmt(profileCount / ceilingSeconds)} profiles/s; the run reached ${pct(ceilingSeconds / ceiling.seconds)} of it`);
+    const windows = ceiling.creates.filter((_, i) => i % createPerMinute === 0).map((c) => (c.start / 1000).toFixed(1));
+    const lastCreate = ceiling.creates.at(-1);
+    console.log(`    each window's first creation started at ${windows.join(", ")} s (the ceiling: every 60 s from 0); the last creation ended at ${((lastCreate?.end ?? 0) / 1000).toFixed(1)} s; mean creation ${(ceiling.creates.reduce((a, c) => a + c.end - c.start, 0) / Math.max(1, ceiling.creates.length)).toFixed(0)} ms on the wire`);
     console.log(`    against full jobs (${fullJobs} jobs, ${fullSeconds.toFixed(2)} s = ${fmt(profileCount / fullSeconds)} profiles/s) it reached ${pct(fullSeconds / ceiling.seconds)}`);
 
     const written: Written = new Map();
