@@ -1,5 +1,5 @@
 import express from "express";
-import { SHARED_FEED_MAX_BYTES, type Store } from "../../domain/index.js";
+import { SHARED_FEED_MAX_BYTES, type Feed, type Store } from "../../domain/index.js";
 import { toSharedFeed } from "../../engine/build-feed.js";
 import { IdSchema } from "./id-schema.js";
 
@@ -15,21 +15,16 @@ const FEED_CACHE_CONTROL = "public, max-age=300";
  */
 export function feedRoutes(store: Store): express.Router {
   const router = express.Router();
-  router.get("/feeds/:installationId.json", async (req, res) => {
+  /** Answers with `shape(feed)` of the installation's stored feed, or 404 before its first run. */
+  const serveFeed = (shape: (feed: Feed) => unknown) => async (req: express.Request<{ installationId: string }>, res: express.Response) => {
     const feed = await store.getFeed(IdSchema.parse(req.params.installationId));
     if (!feed) {
       res.status(404).json({ error: "not_found" });
       return;
     }
-    res.set("Cache-Control", FEED_CACHE_CONTROL).json(feed);
-  });
-  router.get("/feeds/:installationId/shared.json", async (req, res) => {
-    const feed = await store.getFeed(IdSchema.parse(req.params.installationId));
-    if (!feed) {
-      res.status(404).json({ error: "not_found" });
-      return;
-    }
-    res.set("Cache-Control", FEED_CACHE_CONTROL).json(toSharedFeed(feed, SHARED_FEED_MAX_BYTES));
-  });
+    res.set("Cache-Control", FEED_CACHE_CONTROL).json(shape(feed));
+  };
+  router.get("/feeds/:installationId.json", serveFeed((feed) => feed));
+  router.get("/feeds/:installationId/shared.json", serveFeed((feed) => toSharedFeed(feed, SHARED_FEED_MAX_BYTES)));
   return router;
 }
