@@ -2,3 +2,4 @@
 import { cpSync } from "node:fs";
 
 cpSync("src/server/views", "dist/src/server/views", { recursive: true });
+cpSync("src/server/static", "dist/src/server/static", { recursive: true });

@@ -16,6 +16,7 @@ import type { KlaviyoOAuthApp } from "./connectors/klaviyo/oauth.js";
 import { disconnectKlaviyo, klaviyoCallFor, openKlaviyo } from "./connectors/klaviyo/open-klaviyo.js";
 import { RecommendationSettingsSchema, type Connector, type EspApp, type Installation, type Store } from "./domain/index.js";
 import { createApp } from "./server/app.js";
+import { createSessionSigner } from "./server/session.js";
 import { createLowdbStore } from "./store/lowdb-store.js";
 import { formatSummary } from "./sync/format-summary.js";
 import { backtestCommand } from "./sync/backtest-command.js";
@@ -175,11 +176,20 @@ async function syncOnce(store: Store, connector: Connector, installationId: stri
 
 function serve(config: AppConfig, store: Store, log: Logger, installationId: string, sync: () => Promise<void>, intervalMinutes: number): void {
   const esps = espApps(config, store, log);
-  const app = createApp({ store, log, installationId, ...(esps === undefined ? {} : { esps }) });
+  // The localhost demo only: with no ESP app configured and nothing but this machine able to connect, opening / signs in.
+  const localSignIn = esps === undefined && LOOPBACK_HOSTS.has(config.HOST);
+  const app = createApp({
+    store, log, installationId, ...(esps === undefined ? {} : { esps }),
+    panel: { ...(config.SESSION_SECRET === undefined ? {} : { sessionSecret: config.SESSION_SECRET }), localSignIn },
+  });
   const server = app.listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.PORT;
-    console.log(`\nTailor is serving http://${config.HOST}:${port}/  (feed: http://${config.HOST}:${port}/feeds/${installationId}.json)`);
+    const local = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    console.log(`\nTailor is serving ${local}/  (feed: ${local}/feeds/${installationId}.json)`);
+    console.log(localSignIn
+      ? `Settings panel: open ${local}/ (on this machine it signs you in to "${installationId}").`
+      : `Settings panel: open it from the ESP, or run \`tailor panel-link --installation ${installationId}\` for a sign-in link.`);
     console.log(`Next sync every ${intervalMinutes} min. Ctrl-C to stop.`);
   });
   const schedule = scheduleSync(intervalMinutes, sync, (error) => { log.error({ err: error }, "scheduled sync failed"); });
@@ -189,6 +199,8 @@ function serve(config: AppConfig, store: Store, log: Logger, installationId: str
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 
 function filesTarget(config: AppConfig, options: { installation: string; input?: string; output?: string }): FilesTarget {
   const inputDir = resolve(options.input ?? join(config.DATA_DIR, `${options.installation}-input`));
@@ -223,7 +235,8 @@ async function main(argv: readonly string[]): Promise<void> {
       if (o.fresh) for (const dir of [inputDir, outputDir, resolve(config.DATA_DIR, "store", DEMO_ID)]) rmSync(dir, { recursive: true, force: true });
       if (!existsSync(inputDir)) {
         // Generated once; later demo runs sync the same files, so the second run writes nothing.
-        const stats = await generateDemoStore({ dir: inputDir, seed: o.seed, contacts: o.contacts, products: o.products, days: o.days, now: new Date() });
+        // Product images are the server's own placeholders, so the panel shows them offline.
+        const stats = await generateDemoStore({ dir: inputDir, seed: o.seed, contacts: o.contacts, products: o.products, days: o.days, now: new Date(), imageBase: new URL("/demo/images", config.PUBLIC_URL).toString() });
         console.log(`Demo shop generated in ${inputDir}: ${stats.contacts.toLocaleString("en-US")} contacts, ${stats.products} products, ${stats.events.toLocaleString("en-US")} events, dirty on purpose: ${JSON.stringify(stats.dirty)}`);
       }
       const store = await openStore(config);
@@ -336,6 +349,18 @@ async function main(argv: readonly string[]): Promise<void> {
       }
       const erasure = await eraseFromStore(store, installation.id, [found.id]);
       console.log(`Erased ${erasure.erased} contact(s) and everything derived from them from Tailor's store.`);
+    });
+
+  program.command("panel-link")
+    .description("Print a one-click sign-in link to an installation's settings panel (valid 2 minutes; needs the server's SESSION_SECRET).")
+    .option("--installation <id>", "installation id", DEMO_ID)
+    .option("--as <name>", "who signs in, as settings versions record it", "admin (CLI link)")
+    .action(async (o: { installation: string; as: string }) => {
+      if (config.SESSION_SECRET === undefined) throw new Error("SESSION_SECRET is not set: set the same 32+ character secret here and on the server (without it the server signs sessions with a random key of its own).");
+      const store = await openStore(config);
+      if ((await store.getInstallation(o.installation)) === null) throw new Error(`No installation "${o.installation}".`);
+      const link = createSessionSigner(config.SESSION_SECRET).signLink(o.installation, o.as, Date.now());
+      console.log(new URL(`/panel/enter?link=${encodeURIComponent(link)}`, config.PUBLIC_URL).toString());
     });
 
   program.command("serve")

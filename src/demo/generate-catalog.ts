@@ -37,8 +37,12 @@ const BAD_PRICES = ["N/A", "12,99", "call for price"];
 // Spec: about 30% of products spell their category some other way.
 const VARIANT_SHARE = 0.3;
 
-/** Builds `count` products (plus a few planted with a non-numeric price) over the demo category tree. */
-export function generateCatalog(random: Random, count: number, nowMs: number): DemoCatalog {
+/**
+ * Builds `count` products (plus a few planted with a non-numeric price) over the demo category tree.
+ * Images are `<imageBase>/<id>.svg` when `imageBase` is given (the demo server's own placeholder
+ * tiles, which work offline), else made-up URLs on the demo site.
+ */
+export function generateCatalog(random: Random, count: number, nowMs: number, imageBase?: string): DemoCatalog {
   const leafCumulative = toCumulative(DEMO_LEAVES.map((l) => l.popularity));
   const products: DemoProduct[] = [];
   const weights: number[] = [];
@@ -69,7 +73,8 @@ export function generateCatalog(random: Random, count: number, nowMs: number): D
     }
     const planted = n > count;
     const price = planted ? BAD_PRICES[(n - count - 1) % BAD_PRICES.length] : toMoney(priceCents);
-    csv += toCsvRow([id, title, url, `${SITE}/img/${id}.jpg`, category, random.pick(leaf.brands), price, toMoney(costCents), inventory, active, replenishDays, createdAt]);
+    const imageUrl = imageBase === undefined ? `${SITE}/img/${id}.jpg` : `${imageBase.replace(/\/+$/, "")}/${id}.svg`;
+    csv += toCsvRow([id, title, url, imageUrl, category, random.pick(leaf.brands), price, toMoney(costCents), inventory, active, replenishDays, createdAt]);
     // Planted rows are in the file only: ingest should quarantine them, so no event points at them.
     if (planted) continue;
     products.push({ id, leaf: leafIndex, priceCents, url, replenishDays });

@@ -18,6 +18,8 @@ export type DemoOptions = {
   /** Days of history before `now`. */
   readonly days: number;
   readonly now: Date;
+  /** Where product images live, e.g. `http://localhost:3000/demo/images`; default: made-up URLs on the demo site. */
+  readonly imageBase?: string;
   readonly onProgress?: (done: number, total: number) => void;
 };
 
@@ -44,7 +46,7 @@ type EventPlant = (typeof EVENT_PLANTS)[number];
  * memory stays bounded by the catalog and one contact's history.
  */
 export async function generateDemoStore(options: DemoOptions): Promise<DemoStats> {
-  const { dir, seed, contacts, products, days, now, onProgress } = options;
+  const { dir, seed, contacts, products, days, now, imageBase, onProgress } = options;
   requireCount("contacts", contacts);
   requireCount("products", products);
   requireCount("days", days);
@@ -56,7 +58,7 @@ export async function generateDemoStore(options: DemoOptions): Promise<DemoStats
   const tally = emptyTally();
   await mkdir(dir, { recursive: true });
 
-  const catalog = generateCatalog(random, products, nowMs);
+  const catalog = generateCatalog(random, products, nowMs, imageBase);
   tally.categoryVariants = catalog.categoryVariants;
   tally.nonNumericPrices = catalog.nonNumericPrices;
   await writeFile(join(dir, "products.csv"), catalog.csv);

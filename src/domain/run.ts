@@ -143,6 +143,8 @@ export type RunSummary = {
   readonly recommendations?: RecommendationReport;
   /** Suppressions, caps, flows, send hours and holdout arms. */
   readonly guardrails?: GuardrailReport;
+  /** Scored contacts per named segment (tailor_segment), for the panel's sizes over time; contacts in none are not counted. */
+  readonly segments?: Readonly<Record<string, number>>;
   /** Problems a marketer must look at (a leak, a sudden coverage drop); each is also in `warnings`. */
   readonly alerts?: readonly string[];
   readonly error?: string;

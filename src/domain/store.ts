@@ -53,6 +53,20 @@ export type Erasure = {
 
 export type QuarantineEntry = Quarantined & { readonly runId: string; readonly at: string };
 
+/** A page of the quarantine browser. */
+export type QuarantinePage = {
+  readonly limit: number;
+  readonly offset: number;
+  readonly stream?: Quarantined["stream"];
+  readonly reason?: string;
+};
+
+/** Who changed an installation's settings, when (ISO), and their note ("rollback to version 3"). */
+export type SettingsChange = { readonly by: string; readonly at: string; readonly note: string };
+
+/** One saved version of an installation's settings. */
+export type SettingsVersion = SettingsChange & { readonly version: number; readonly settings: Settings };
+
 /** The products one push put in a contact's slots, and when: what rotation demotes in later runs. */
 export type SlotExposure = { readonly at: number; readonly productIds: readonly string[] };
 
@@ -67,9 +81,17 @@ export interface Store {
   listInstallations(): Promise<Installation[]>;
   getInstallation(installationId: string): Promise<Installation | null>;
   saveInstallation(installation: Installation): Promise<void>;
-  /** The saved settings, or the documented defaults when none were saved. */
+  /** The newest saved version's settings, or the documented defaults when none were saved. */
   getSettings(installationId: string): Promise<Settings>;
-  saveSettings(installationId: string, settings: Settings): Promise<void>;
+  /**
+   * Saves the settings as a new version (1, 2, …; never overwriting one) with who changed them,
+   * when and why. A rollback is a new version holding an older version's settings.
+   */
+  saveSettings(installationId: string, settings: Settings, change: SettingsChange): Promise<SettingsVersion>;
+  /** Saved versions, newest first, at most `limit`. */
+  listSettingsVersions(installationId: string, limit: number): Promise<SettingsVersion[]>;
+  /** One saved version, or null when there is no such version. */
+  getSettingsVersion(installationId: string, version: number): Promise<SettingsVersion | null>;
 
   getCursor(installationId: string, stream: Stream): Promise<Cursor | null>;
   getCleanState(installationId: string): Promise<unknown>;
@@ -126,5 +148,6 @@ export interface Store {
   saveRun(run: RunSummary): Promise<void>;
   /** Newest first. */
   listRuns(installationId: string, limit: number): Promise<RunSummary[]>;
-  listQuarantine(installationId: string, page: { readonly limit: number; readonly offset: number }): Promise<{ readonly total: number; readonly items: readonly QuarantineEntry[] }>;
+  /** Quarantined records, newest first, optionally only one stream's or those whose reason contains `reason` (case-insensitive); `total` counts the matches. */
+  listQuarantine(installationId: string, page: QuarantinePage): Promise<{ readonly total: number; readonly items: readonly QuarantineEntry[] }>;
 }

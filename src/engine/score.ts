@@ -221,7 +221,7 @@ export function scoreRun(input: ScoreInput, settings: Settings, now: Date, rng: 
       const slotName = settings.recommendations.slots[slot]?.name;
       const fields = entry === undefined || slotName === undefined
         ? UNUSED_SLOT
-        : slotFields(entry.pick, `${slotName}: ${personalised ? "" : `${heldOutWhy("recommendations", arm.recommendations, assignment.globalHoldout, "bestsellers")}; `}${entry.pick === null ? entry.why : entry.pick.why}`);
+        : slotFields(entry.pick, `${slotName}: ${personalised ? "" : `${heldOutWhy("recommendations", arm.recommendations, assignment.globalHoldout, "bestsellers")}; `}${withoutPrefix(entry.pick === null ? entry.why : entry.pick.why, slotName)}`);
       [properties[idKey], properties[titleKey], properties[urlKey], properties[imageKey], properties[priceKey]] = fields;
     });
     return { contactId: contact.id, properties };
@@ -368,4 +368,10 @@ function slotFields(pick: SlotPick | null, why: string): SlotFields {
     decided(p?.imageUrl ?? "", why),
     decided(p === null || p.price === null ? null : round2(p.price), why),
   ];
+}
+
+/** A source's reason that opens with the slot's own name ("picked for you: …" in "Picked for you") would read it twice. */
+function withoutPrefix(why: string, slotName: string): string {
+  const prefix = `${slotName.toLowerCase()}: `;
+  return why.toLowerCase().startsWith(prefix) ? why.slice(prefix.length) : why;
 }

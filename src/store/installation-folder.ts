@@ -17,6 +17,7 @@ import type {
   PropertyValue,
   Quarantined,
   QuarantineEntry,
+  QuarantinePage,
   SlotExposure,
   Stream,
   WrittenValues,
@@ -568,16 +569,21 @@ export async function openInstallationFolder(folder: string) {
       }
     },
 
-    listQuarantine: (limit: number, offset: number): Promise<{ total: number; items: QuarantineEntry[] }> =>
+    listQuarantine: (page: QuarantinePage): Promise<{ total: number; items: QuarantineEntry[] }> =>
       serially(async () => {
+        const matches = quarantineMatcher(page);
+        const limit = Math.max(0, page.limit);
+        const offset = Math.max(0, page.offset);
         const end = committed(quarantineFile());
-        quarantineStarts ??= await lineStarts(at(quarantineFile()), end);
-        const starts = quarantineStarts;
+        if (matches !== null) return filterQuarantine(at(quarantineFile()), end, matches, limit, offset);
         const total = commit.quarantined;
         // Newest first: item 0 is the last line of the log.
-        const newest = total - 1 - Math.max(0, offset);
-        const oldest = Math.max(0, newest - Math.max(0, limit) + 1);
+        const newest = total - 1 - offset;
+        const oldest = Math.max(0, newest - limit + 1);
+        // A count alone (the overview's) needs no line index.
         if (newest < 0 || limit <= 0) return { total, items: [] };
+        quarantineStarts ??= await lineStarts(at(quarantineFile()), end);
+        const starts = quarantineStarts;
         const from = starts[oldest] ?? 0;
         const to = starts[newest + 1] ?? end;
         const text = await readRange(at(quarantineFile()), from, to - from);
@@ -894,6 +900,42 @@ function* chunksOf<T>(items: readonly T[]): Iterable<readonly T[]> {
 function eventContactId(line: string): string | null {
   const match = /"contactId":("(?:[^"\\]|\\.)*")/.exec(line);
   return match?.[1] === undefined ? null : (JSON.parse(match[1]) as string);
+}
+
+/**
+ * The quarantine browser's filter: the stream exactly, the reason as a case-insensitive substring
+ * (reasons are sentences like "email: invalid email address"); null when nothing is filtered.
+ */
+export function quarantineMatcher(page: Pick<QuarantinePage, "stream" | "reason">): ((entry: Quarantined) => boolean) | null {
+  const { stream } = page;
+  const reason = (page.reason ?? "").toLowerCase();
+  if (stream === undefined && reason === "") return null;
+  return (entry) => (stream === undefined || entry.stream === stream) && (reason === "" || entry.reason.toLowerCase().includes(reason));
+}
+
+/**
+ * One page of the matching entries, newest first, in one pass over the log (oldest first): the
+ * newest `offset + limit` matches are kept in a ring, so memory grows with how deep a person pages,
+ * not with the log.
+ */
+async function filterQuarantine(path: string, end: number, matches: (entry: Quarantined) => boolean, limit: number, offset: number): Promise<{ total: number; items: QuarantineEntry[] }> {
+  const keep = offset + limit;
+  const ring: QuarantineEntry[] = [];
+  let total = 0;
+  for await (const chunk of readNdjson(path, end, (raw) => raw as QuarantineEntry)) {
+    for (const entry of chunk) {
+      if (!matches(entry)) continue;
+      if (keep > 0) ring[total % keep] = entry;
+      total++;
+    }
+  }
+  const items: QuarantineEntry[] = [];
+  // The i-th newest match is match number total - 1 - i, kept while i < keep.
+  for (let i = offset; i < Math.min(total, keep); i++) {
+    const entry = ring[(total - 1 - i) % keep];
+    if (entry !== undefined) items.push(entry);
+  }
+  return { total, items };
 }
 
 /**

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { SettingsSchema } from "../domain/index.js";
-import type { Credentials, Installation, RunSummary, Settings, Store } from "../domain/index.js";
+import type { Credentials, Installation, RunSummary, Store } from "../domain/index.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { openInstallationFolder } from "./installation-folder.js";
 import type { InstallationFolder } from "./installation-folder.js";
+import { appendSettingsVersion, toSettingsVersion, type StoredSettingsVersion } from "./settings-versions.js";
 import { createTokenCipher } from "./token-cipher.js";
 
 /**
@@ -16,7 +17,10 @@ import { createTokenCipher } from "./token-cipher.js";
  */
 type Doc = {
   installations: Installation[];
+  /** Settings saved before versions existed: read as version 1 until the next save. */
   settings: { installationId: string; settings: unknown }[];
+  /** Every installation's settings versions, newest first within each. Absent in documents written before versions. */
+  settingsVersions?: (StoredSettingsVersion & { installationId: string })[];
   /** Newest first within each installation. */
   runs: RunSummary[];
   /** Each installation's ESP secrets as `v1:` AES-256-GCM ciphertext; absent in documents written before OAuth. */
@@ -56,6 +60,14 @@ export async function createLowdbStore(dir: string, options: LowdbStoreOptions =
     return opening;
   }
 
+  /** Newest first; settings saved before versions existed are version 1. */
+  function versionsOf(installationId: string): StoredSettingsVersion[] {
+    const versions = (db.data.settingsVersions ?? []).filter((v) => v.installationId === installationId).map(({ installationId: _, ...v }) => v);
+    if (versions.length > 0) return versions;
+    const legacy = db.data.settings.find((s) => s.installationId === installationId);
+    return legacy === undefined ? [] : [{ version: 1, at: "", by: "saved before settings were versioned", note: "", settings: legacy.settings }];
+  }
+
   return {
     listInstallations: () => Promise.resolve([...db.data.installations]),
     getInstallation: (installationId) => Promise.resolve(db.data.installations.find((i) => i.id === installationId) ?? null),
@@ -66,14 +78,20 @@ export async function createLowdbStore(dir: string, options: LowdbStoreOptions =
     },
 
     getSettings(installationId) {
-      const saved = db.data.settings.find((s) => s.installationId === installationId);
       // Parsing fills defaults for settings added since these were saved.
-      return Promise.resolve(SettingsSchema.parse(saved?.settings ?? {}));
+      return Promise.resolve(SettingsSchema.parse(structuredClone(versionsOf(installationId)[0]?.settings ?? {})));
     },
-    async saveSettings(installationId, settings: Settings) {
-      const others = db.data.settings.filter((s) => s.installationId !== installationId);
-      db.data.settings = [...others, { installationId, settings }];
+    async saveSettings(installationId, settings, change) {
+      const { saved, kept } = appendSettingsVersion(versionsOf(installationId), settings, change);
+      db.data.settingsVersions = [...(db.data.settingsVersions ?? []).filter((v) => v.installationId !== installationId), ...kept.map((v) => ({ ...v, installationId }))];
+      db.data.settings = db.data.settings.filter((s) => s.installationId !== installationId);
       await db.write();
+      return toSettingsVersion(saved);
+    },
+    listSettingsVersions: (installationId, limit) => Promise.resolve(versionsOf(installationId).slice(0, Math.max(0, limit)).map(toSettingsVersion)),
+    getSettingsVersion(installationId, version) {
+      const found = versionsOf(installationId).find((v) => v.version === version);
+      return Promise.resolve(found === undefined ? null : toSettingsVersion(found));
     },
 
     getCredentials(installationId) {
@@ -142,7 +160,7 @@ export async function createLowdbStore(dir: string, options: LowdbStoreOptions =
     },
     listRuns: (installationId, limit) =>
       Promise.resolve(db.data.runs.filter((r) => r.installationId === installationId).slice(0, Math.max(0, limit))),
-    listQuarantine: async (installationId, page) => (await folderOf(installationId)).listQuarantine(page.limit, page.offset),
+    listQuarantine: async (installationId, page) => (await folderOf(installationId)).listQuarantine(page),
   };
 }
 

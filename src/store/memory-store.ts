@@ -18,14 +18,16 @@ import type {
   Stream,
   Store,
 } from "../domain/index.js";
-import { namesContact } from "./installation-folder.js";
+import { namesContact, quarantineMatcher } from "./installation-folder.js";
 import { keepLatest } from "./keep-latest.js";
 import { keepNewestRuns } from "./keep-newest-runs.js";
 import { NDJSON_CHUNK } from "./read-ndjson.js";
+import { appendSettingsVersion, toSettingsVersion, type StoredSettingsVersion } from "./settings-versions.js";
 
 /** Everything one installation keeps, in memory. */
 type Space = {
-  settings: unknown;
+  /** Newest first. */
+  settings: StoredSettingsVersion[];
   cursors: Map<Stream, Cursor>;
   cleanState: unknown;
   contacts: Map<string, Contact>;
@@ -56,7 +58,7 @@ export function createMemoryStore(): Store {
     let space = spaces.get(installationId);
     if (space === undefined) {
       space = {
-        settings: {},
+        settings: [],
         cursors: new Map(),
         cleanState: null,
         contacts: new Map(),
@@ -86,10 +88,17 @@ export function createMemoryStore(): Store {
       return Promise.resolve();
     },
 
-    getSettings: (installationId) => Promise.resolve(SettingsSchema.parse(structuredClone(spaceOf(installationId).settings))),
-    saveSettings(installationId, settings) {
-      spaceOf(installationId).settings = structuredClone(settings);
-      return Promise.resolve();
+    getSettings: (installationId) => Promise.resolve(SettingsSchema.parse(structuredClone(spaceOf(installationId).settings[0]?.settings ?? {}))),
+    saveSettings(installationId, settings, change) {
+      const space = spaceOf(installationId);
+      const { saved, kept } = appendSettingsVersion(space.settings, settings, change);
+      space.settings = kept;
+      return Promise.resolve(toSettingsVersion(saved));
+    },
+    listSettingsVersions: (installationId, limit) => Promise.resolve(spaceOf(installationId).settings.slice(0, Math.max(0, limit)).map(toSettingsVersion)),
+    getSettingsVersion(installationId, version) {
+      const found = spaceOf(installationId).settings.find((v) => v.version === version);
+      return Promise.resolve(found === undefined ? null : toSettingsVersion(found));
     },
 
     getCredentials: (installationId) => Promise.resolve(structuredClone(credentials.get(installationId) ?? null)),
@@ -216,10 +225,11 @@ export function createMemoryStore(): Store {
     },
     listRuns: (installationId, limit) => Promise.resolve(runs.filter((r) => r.installationId === installationId).slice(0, Math.max(0, limit))),
     listQuarantine(installationId, page) {
+      const matches = quarantineMatcher(page);
       const all = spaceOf(installationId).quarantine;
-      const newestFirstItems = all.slice().reverse();
+      const newestFirst = (matches === null ? all.slice() : all.filter(matches)).reverse();
       const offset = Math.max(0, page.offset);
-      return Promise.resolve({ total: all.length, items: newestFirstItems.slice(offset, offset + Math.max(0, page.limit)) });
+      return Promise.resolve({ total: newestFirst.length, items: newestFirst.slice(offset, offset + Math.max(0, page.limit)) });
     },
   };
 }

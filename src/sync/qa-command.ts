@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Contact, PropertyValue, Store } from "../domain/index.js";
 import { segmentSlug } from "../domain/segment-settings.js";
 import { formatTemplateQa, parseTemplate, productIdFieldOf, templateQa } from "../engine/template-qa.js";
-import type { ParsedTemplate, QaRecipient } from "../engine/template-qa.js";
+import type { ParsedTemplate, QaRecipient, TemplateQaReport } from "../engine/template-qa.js";
 import { segmentMembers } from "./sample-command.js";
 
 /** What `tailor qa template` takes. */
@@ -17,25 +17,33 @@ export type QaOptions = {
 type Values = Readonly<Record<string, PropertyValue>>;
 
 /**
- * `tailor qa template FILE --segment NAME`: how each merge field of the template renders for the
- * segment's stored profiles, empty greetings and slots whose product the feed lacks first.
- * Keeps only the audience's contacts and the properties the template reads.
+ * How each merge field of a template's text renders for an audience: a segment's stored profiles
+ * (name or slug), or every stored profile when `segment` is null. Keeps only the audience's
+ * contacts and the properties the template reads. The panel pastes text; the CLI reads a file.
  */
-export async function qaCommand(store: Store, installationId: string, options: QaOptions): Promise<string> {
+export async function qaTemplateText(store: Store, installationId: string, text: string, segment: string | null): Promise<TemplateQaReport> {
   if ((await store.getInstallation(installationId)) === null) throw new Error(`unknown installation ${JSON.stringify(installationId)}`);
-  const template = parseTemplate(await readFile(options.template, "utf8"));
+  const template = parseTemplate(text);
   const wanted = propertiesRead(template);
-  const values = options.segment === null ? await everyone(store, installationId, wanted) : await members(store, installationId, options.segment, wanted);
+  const values = segment === null ? await everyone(store, installationId, wanted) : await members(store, installationId, segment, wanted);
   const recipients = await withContacts(store, installationId, values);
   const feed = await store.getFeed(installationId);
   const report = templateQa(template, recipients, new Set(Object.keys(feed?.products ?? {})));
   const showsProducts = template.references.some((r) => productIdFieldOf(r.field) !== null);
-  const checked = feed === null && showsProducts
+  return feed === null && showsProducts
     ? { ...report, errors: [...report.errors, "no feed is stored yet, so every product counts as missing from it: run a sync first"] }
     : report;
-  if (options.format === "json") return JSON.stringify(checked, null, 2);
+}
+
+/**
+ * `tailor qa template FILE --segment NAME`: how each merge field of the template renders for the
+ * segment's stored profiles, empty greetings and slots whose product the feed lacks first.
+ */
+export async function qaCommand(store: Store, installationId: string, options: QaOptions): Promise<string> {
+  const report = await qaTemplateText(store, installationId, await readFile(options.template, "utf8"), options.segment);
+  if (options.format === "json") return JSON.stringify(report, null, 2);
   const audience = options.segment === null ? "every stored profile" : `segment "${options.segment}"`;
-  return `${options.template} for ${audience}\n${formatTemplateQa(checked)}`;
+  return `${options.template} for ${audience}\n${formatTemplateQa(report)}`;
 }
 
 /** The tailor_* values the template shows, plus the slot ids behind its display fields. */

@@ -56,7 +56,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
     const warnings = await pullAll(connector, store, cleaner, installationId, runId, progress);
     const ingest = cleaner.report();
 
-    const { profiles, contacts, products, notes, guardChanges } = await scoreAll(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
+    const { profiles, contacts, products, notes, guardChanges } = await scoreStored(store, installationId, settings, startedAt, deps.seed ?? 0, progress);
     const changes = diff(await store.lastWritten(installationId), profiles, contacts, connector.esp);
     const pushed = dryRun ? { written: 0, failures: 0, quarantined: 0, calls: 0, slotsShown: [], gone: [] } : await pushAll(connector, store, installationId, runId, changes, settings, progress);
     if (pushed.slotsShown.length > 0) await store.appendSlotHistory(installationId, exposuresOf(profiles, pushed.slotsShown, startedAt));
@@ -91,6 +91,7 @@ export async function runSync(deps: SyncDeps, installationId: string, options: S
       machineOpenShare: notes.machineOpenShare,
       recommendations,
       guardrails: notes.guardrails,
+      segments: segmentSizesOf(profiles),
       alerts,
     };
     await store.saveRun(summary);
@@ -153,8 +154,12 @@ function cleanPage(cleaner: Cleaner, stream: Stream, page: Page) {
   }
 }
 
-/** Events are folded chunk by chunk into per-contact aggregates; they are never all in memory at once. */
-async function scoreAll(store: Store, installationId: string, settings: Settings, now: Date, seed: number, progress: (p: SyncProgress) => void) {
+/**
+ * Scores every stored contact under `settings` at `now`. Events are folded chunk by chunk into
+ * per-contact aggregates; they are never all in memory at once. The settings panel's dry run
+ * calls it too, with proposed settings, so a preview and the next run score alike.
+ */
+export async function scoreStored(store: Store, installationId: string, settings: Settings, now: Date, seed: number, progress: (p: SyncProgress) => void) {
   const products = await collect(store.readProducts(installationId));
   const contactList = await collect(store.readContacts(installationId));
   const slotHistory = await store.readSlotHistory(installationId);
@@ -248,6 +253,16 @@ async function collect<T>(chunks: AsyncIterable<readonly T[]>): Promise<T[]> {
   // Not push(...c): spreading a 10,000-record chunk as arguments can overflow the stack.
   for await (const c of chunks) for (const item of c) all.push(item);
   return all;
+}
+
+/** Contacts per named segment; an empty or missing tailor_segment is no segment. */
+export function segmentSizesOf(profiles: readonly Profile[]): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const p of profiles) {
+    const name = p.properties.tailor_segment?.value;
+    if (typeof name === "string" && name !== "") sizes[name] = (sizes[name] ?? 0) + 1;
+  }
+  return sizes;
 }
 
 const sumValues = (counts: Readonly<Record<string, number>>): number => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -1,13 +1,15 @@
 import type { LiftComparison, LiftMetric, LiftMetricName, LiftReport, LiftVerdict } from "./lift.js";
 
-const COMPARISON_TITLE: Readonly<Record<LiftComparison["name"], string>> = {
+/** How the CLI and the panel name each comparison. */
+export const COMPARISON_TITLE: Readonly<Record<LiftComparison["name"], string>> = {
   global: "Global holdout (all of Tailor)",
   send_time: "Send time pilot",
   recommendations: "Recommendations pilot",
   segments: "Predictive segments pilot",
 };
 
-const METRIC_LABEL: Readonly<Record<LiftMetricName, string>> = {
+/** Each metric in words, lowercase for use mid-sentence. */
+export const METRIC_LABEL: Readonly<Record<LiftMetricName, string>> = {
   revenue_per_recipient: "revenue per recipient",
   conversion_rate: "conversion rate",
   click_rate: "click rate",

@@ -14,6 +14,8 @@ export type InstallRoutesDeps = {
   readonly now: () => number;
   /** Runs after the credentials are saved (property setup); it may call the ESP. */
   readonly onInstalled?: (installationId: string) => Promise<void>;
+  /** Signs the installing admin in to the panel of the installation they just authorized. */
+  readonly startSession?: (res: express.Response, installationId: string, user: string) => void;
 };
 
 // HubSpot's install screen takes seconds; ten minutes allows a slow admin without keeping states alive for long.
@@ -128,6 +130,9 @@ export function installRoutes(deps: InstallRoutesDeps): express.Router {
         return;
       }
     }
+    // The ESP just proved this browser's user may authorize the account: that is the panel sign-in
+    // too (Klaviyo's app settings link starts here again for an installed app).
+    deps.startSession?.(res, installationId, `${espName} admin (OAuth)`);
     res.redirect(302, `/installations/${encodeURIComponent(installationId)}`);
   });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen, type Listening } from "../../helpers/listen.js";
 import type { Feed, Installation, Profile, QuarantineEntry, RunSummary, Store } from "../../../src/domain/index.js";
 import { createApp } from "../../../src/server/app.js";
+import { openPanel, type PanelClient } from "../../helpers/panel-client.js";
 
 /** A Store with only the methods the server should call; any other call fails the test loudly. */
 function storeWith(methods: Partial<Store>): Store {
@@ -115,9 +116,12 @@ describe("health", () => {
     expect(res.headers.get("referrer-policy")).toBe("no-referrer");
     const csp = res.headers.get("content-security-policy") ?? "";
     expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain("unsafe-inline");
     expect(csp).toContain("img-src 'self' https: data:");
-    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).toContain("frame-ancestors 'self' https://*.hubspot.com https://www.klaviyo.com");
+    expect(res.headers.get("x-frame-options")).toBeNull();
     expect(res.headers.get("strict-transport-security")).toContain("max-age=");
     expect(res.headers.get("x-powered-by")).toBeNull();
   });
@@ -166,47 +170,14 @@ describe("feed", () => {
   });
 });
 
-describe("profile", () => {
-  it("serves a contact's profile, ids with dots included", async () => {
-    const res = await get("/installations/shop-1/contacts/c.42.json");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(profile);
-  });
-
-  it("keeps a profile out of shared caches", async () => {
-    const res = await get("/installations/shop-1/contacts/c.42.json");
-    expect(res.headers.get("cache-control")).toBe("private, no-store");
-  });
-
-  it("serves a contact's guard log, newest first, with ISO times", async () => {
-    const res = await get("/installations/shop-1/contacts/c.42/guard-log.json");
-    expect([res.status, res.headers.get("cache-control")]).toEqual([200, "private, no-store"]);
-    expect(await res.json()).toEqual({ contactId: "c.42", entries: [
-      { at: "2025-03-02T10:00:00.000Z", key: "cart_abandonment", on: true, reason: "carted 5 h ago, no order since", until: null },
-      { at: "2025-03-01T10:00:00.000Z", key: "refund", on: true, reason: "refund on 2025-03-01: promos pause 14 days", until: "2025-03-15T10:00:00.000Z" },
-    ] });
-  });
-
-  it("answers an empty guard log for a contact with none", async () => {
-    expect(await (await get("/installations/shop-1/contacts/nobody/guard-log.json")).json()).toEqual({ contactId: "nobody", entries: [] });
-  });
-
-  it("answers 404 for a contact with no profile", async () => {
-    const res = await get("/installations/shop-1/contacts/nobody.json");
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: "not_found" });
-  });
-
-  it("answers 400 with the issues for an id longer than 256 characters", async () => {
-    const res = await get(`/installations/shop-1/contacts/${"x".repeat(257)}.json`);
-    expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: string; issues: { code: string }[] };
-    expect(body.error).toBe("invalid_request");
-    expect(body.issues.map((i) => i.code)).toEqual(["too_big"]);
-  });
-});
-
 describe("installation page", () => {
+  let panel: PanelClient;
+  beforeAll(async () => {
+    panel = await openPanel(store, "shop-1");
+  });
+  afterAll(() => panel.close());
+  const overview = async (id = "shop-1") => (await panel.get(`/installations/${id}`)).text();
+
   it("redirects the home page to the configured installation", async () => {
     const res = await get("/", { redirect: "manual" });
     expect(res.status).toBe(302);
@@ -214,60 +185,47 @@ describe("installation page", () => {
   });
 
   it("shows the last run's counts with thousands separators", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain('<td class="num">1,234</td>');
-    expect(html).toContain('<td class="num">90,001</td>');
-    expect(html).toContain('<td class="num">2,468</td>');
+    const html = await overview();
+    expect(html).toContain('<tr><th scope="row">Records in</th><td class="num">95,691</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Contacts scored</th><td class="num">1,234</td></tr>');
+    expect(html).toContain('<tr><th scope="row">Properties changed</th><td class="num">2,468</td></tr>');
   });
 
   it("shows how long the last run took", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain("<td>12.3 s</td>");
+    expect(await overview()).toContain("<td>12.3 s</td>");
   });
 
-  it("lists quarantine reasons with their counts", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain('<tr><td>email: invalid email address</td><td class="num">78</td></tr>');
+  it("lists earlier runs below the last one, each linking to its report", async () => {
+    expect(await overview()).toContain('<td><a href="/installations/shop-1/runs/run-1">2025-02-28T10:00:00.000Z</a></td><td class="status-failed">failed</td><td class="num">1 min 01 s</td><td class="num">1,000</td>');
   });
 
-  it("lists merged categories raw to canonical", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain("<tr><td>Sneakers/Men</td><td>footwear/sneakers</td></tr>");
+  it("counts the quarantined records and links to the quarantine browser", async () => {
+    expect(await overview()).toContain('<a href="/installations/shop-1/quarantine">Quarantined records</a> <span class="muted">(79 kept out of scoring)</span>');
   });
 
-  it("lists earlier runs below the last one", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain('<td>2025-02-28T10:00:00.000Z</td><td class="status-failed">failed</td><td class="num">1 min 01 s</td><td class="num">1,000</td>');
-  });
-
-  it("shows quarantined records with their reason", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain("<td>price: expected number</td>");
-    expect(html).toContain("Showing 1 of 79 records");
-  });
-
-  it("escapes HTML inside a quarantined raw record", async () => {
-    const html = await (await get("/installations/shop-1")).text();
-    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
-    expect(html).not.toContain("<script>");
-  });
-
-  it("serves the page as HTML titled Tailor", async () => {
-    const res = await get("/installations/shop-1");
-    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
-    expect(await res.text()).toContain("<title>Tailor</title>");
+  it("serves the page as HTML titled with the page and the installation, kept out of shared caches", async () => {
+    const res = await panel.get("/installations/shop-1");
+    expect([res.headers.get("content-type"), res.headers.get("cache-control")]).toEqual(["text/html; charset=utf-8", "private, no-store"]);
+    expect(await res.text()).toContain("<title>Overview · Acme Outdoor</title>");
   });
 
   it("tells a new installation how to run its first sync", async () => {
-    const html = await (await get("/installations/shop-quiet")).text();
-    expect(html).toContain("No sync has run yet — run <code>npm run sync</code>.");
-    expect(html).not.toContain("Quarantine");
+    await panel.signIn("shop-quiet");
+    try {
+      const html = await overview("shop-quiet");
+      expect(html).toContain("No sync has run yet — run <code>npm run sync</code>.");
+      expect(html).not.toContain("Last sync");
+    } finally {
+      await panel.signIn("shop-1");
+    }
   });
 
-  it("answers 404 with a page for an unknown installation", async () => {
-    const res = await get("/installations/nope");
-    expect(res.status).toBe(404);
-    expect(await res.text()).toContain("There is no installation &quot;nope&quot; here.");
+  it("answers 403 for another installation's page, signed in to this one", async () => {
+    expect((await panel.get("/installations/shop-quiet")).status).toBe(403);
+  });
+
+  it("answers 401 without a session", async () => {
+    expect((await get("/installations/shop-1", { headers: { accept: "text/html" } })).status).toBe(401);
   });
 });
 

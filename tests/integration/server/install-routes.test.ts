@@ -142,6 +142,20 @@ describe("GET /oauth/:esp/callback", () => {
     expect(res.headers.getSetCookie().join()).toMatch(/tailor_oauth_state=;.*Expires=Thu, 01 Jan 1970/);
   });
 
+  it("signs the installing admin in to that installation's panel, and only after a good callback", async () => {
+    const sessions: string[] = [];
+    h = await start({ startSession: (res, installationId, user) => { sessions.push(`${installationId} ${user}`); res.cookie("tailor_session", "signed"); } });
+    const refused = await callback("forged.1.x", "tailor_oauth_state=forged.1.x");
+    expect(refused.status).toBe(400);
+    expect(sessions).toEqual([]);
+    tokenExchange().reply(200, TOKEN);
+    const { state, cookie } = await beginInstall();
+    const res = await callback(state, cookie);
+    expect(res.status).toBe(302);
+    expect(sessions).toEqual(["hubspot-62515 HubSpot admin (OAuth)"]);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("tailor_session="))).toBe(true);
+  });
+
   it("reactivates an existing installation, keeping what setup already did", async () => {
     h = await start();
     await h.store.saveInstallation({ id: "hubspot-62515", esp: "hubspot", name: "Old name", createdAt: "2025-01-01T00:00:00.000Z", propertiesDefined: ["tailor_lifecycle"], accountId: "62515", status: "uninstalled" });

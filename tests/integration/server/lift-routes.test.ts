@@ -1,21 +1,19 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listen, type Listening } from "../../helpers/listen.js";
 import { ContactSchema } from "../../../src/domain/index.js";
 import type { EventOf } from "../../../src/domain/index.js";
 import type { LiftReport } from "../../../src/engine/experiments/lift.js";
-import { createApp } from "../../../src/server/app.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
+import { openPanel, type PanelClient } from "../../helpers/panel-client.js";
 
 const DAY = 86_400_000;
-// The route's window ends at the real clock, so the data is placed relative to it.
-const daysAgo = (days: number): Date => new Date(Date.now() - days * DAY);
+// The route's window ends at the app's clock, pinned here.
+const NOW = Date.parse("2025-03-01T12:00:00.000Z");
+const daysAgo = (days: number): Date => new Date(NOW - days * DAY);
 const placed = (contactId: string, at: Date, value: number): EventOf<"placed_order"> => ({
   id: `o-${contactId}-${at.getTime()}`, contactId, at, type: "placed_order", orderId: `o-${contactId}-${at.getTime()}`, value, discount: 0, items: [{ productId: "p1", quantity: 1, price: value }],
 });
 
-let running: Listening;
-let base: string;
+let panel: PanelClient;
 
 beforeAll(async () => {
   const store = createMemoryStore();
@@ -31,13 +29,13 @@ beforeAll(async () => {
     cleanState: null,
     cursor: "1",
   });
-  running = await listen(createApp({ store, log: pino({ level: "silent" }), installationId: "shop-1" }));
-  base = running.base;
+  await store.saveInstallation({ id: "shop-2", esp: "files", name: "Other", createdAt: "2025-01-01T00:00:00.000Z", propertiesDefined: [] });
+  panel = await openPanel(store, "shop-1", { now: () => NOW });
 });
 
-afterAll(() => running.close());
+afterAll(() => panel.close());
 
-const get = (path: string) => fetch(`${base}${path}`);
+const get = (path: string) => panel.get(path, { accept: "application/json" });
 const revenueOf = (report: LiftReport): number | undefined =>
   report.comparisons.find((c) => c.name === "global")?.metrics.find((m) => m.name === "revenue_per_recipient")?.treated;
 
@@ -74,8 +72,13 @@ describe("GET /installations/:id/lift.json", () => {
     expect((await get(`/installations/shop-1/lift.json?${query}`)).status).toBe(200);
   });
 
-  it("answers 404 for an unknown installation", async () => {
-    const res = await get("/installations/nope/lift.json");
-    expect([res.status, await res.json()]).toEqual([404, { error: "not_found" }]);
+  it("ends the window at the app's clock", async () => {
+    const report = (await (await get("/installations/shop-1/lift.json?days=7")).json()) as LiftReport;
+    expect(report.window).toEqual({ from: new Date(NOW - 7 * DAY).toISOString(), to: new Date(NOW).toISOString() });
+  });
+
+  it("answers 403 in JSON for another installation's report", async () => {
+    const res = await get("/installations/shop-2/lift.json");
+    expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([403, "forbidden"]);
   });
 });

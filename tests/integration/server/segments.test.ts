@@ -1,8 +1,6 @@
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listen, type Listening } from "../../helpers/listen.js";
+import { openPanel, type PanelClient } from "../../helpers/panel-client.js";
 import type { Profile } from "../../../src/domain/index.js";
-import { createApp } from "../../../src/server/app.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
 
 const member = (contactId: string, segment: string): Profile => ({
@@ -13,23 +11,22 @@ const member = (contactId: string, segment: string): Profile => ({
   },
 });
 
-let running: Listening;
-let base: string;
+let panel: PanelClient;
 
 beforeAll(async () => {
   const store = createMemoryStore();
   await store.saveInstallation({ id: "shop-1", esp: "files", name: "Shop", createdAt: "2025-01-01T00:00:00.000Z", propertiesDefined: [] });
+  await store.saveInstallation({ id: "shop-2", esp: "files", name: "Other", createdAt: "2025-01-01T00:00:00.000Z", propertiesDefined: [] });
   await store.saveProfiles("shop-1", [
     ...Array.from({ length: 40 }, (_, i) => member(`a${i}`, "Active repeat buyer")),
     ...Array.from({ length: 3 }, (_, i) => member(`l${i}`, "Lapsing")),
   ]);
-  running = await listen(createApp({ store, log: pino({ level: "silent" }), installationId: "shop-1" }));
-  base = running.base;
+  panel = await openPanel(store, "shop-1");
 });
 
-afterAll(() => running.close());
+afterAll(() => panel.close());
 
-const get = (path: string) => fetch(`${base}${path}`);
+const get = (path: string) => panel.get(path);
 const sampleIds = async (path: string): Promise<string[]> => ((await (await get(path)).json()) as Profile[]).map((p) => p.contactId);
 
 describe("segment sample", () => {
@@ -75,8 +72,13 @@ describe("segment sample", () => {
     expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, "invalid_request"]);
   });
 
-  it("answers 404 for an unknown installation", async () => {
-    const res = await get("/installations/nope/segments/lapsing/sample.csv");
-    expect([res.status, await res.json()]).toEqual([404, { error: "not_found" }]);
+  it("never serves another installation's sample to this session", async () => {
+    const res = await get("/installations/shop-2/segments/lapsing/sample.csv");
+    expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([403, "forbidden"]);
+  });
+
+  it("answers 401 without a session", async () => {
+    const res = await fetch(`${panel.base}/installations/shop-1/segments/lapsing/sample.json`);
+    expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([401, "unauthorized"]);
   });
 });

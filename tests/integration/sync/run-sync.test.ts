@@ -138,7 +138,7 @@ describe("runSync after a crash between batches", () => {
   ] as const;
   const withConcurrency = async (store: Store, pushConcurrency: number) => {
     const settings = defaultSettings();
-    await store.saveSettings(ID, { ...settings, sync: { ...settings.sync, pushConcurrency } });
+    await store.saveSettings(ID, { ...settings, sync: { ...settings.sync, pushConcurrency } }, { by: "test", at: "2025-01-01T00:00:00.000Z", note: "" });
     return store;
   };
   /** The ESP's final state: each contact's properties after every write in order. */

@@ -215,6 +215,17 @@ describe("generateDemoStore", () => {
     expect(contacts.filter((c) => unsubscribed.has(c.id ?? "") && c.consent !== "unsubscribed")).toEqual([]);
   });
 
+  it("points product images at the demo site unless given an image base", () => {
+    expect(products.filter((p) => p.imageUrl !== `https://demo.tailor.example/img/${p.id ?? ""}.jpg`)).toEqual([]);
+  });
+
+  it("points product images at <imageBase>/<id>.svg and changes nothing else", async () => {
+    await generateDemoStore({ ...options(join(root, "images"), 7), imageBase: "http://127.0.0.1:3000/demo/images/" });
+    const withImages: Row[] = parse(await readFile(join(root, "images", "products.csv")), { columns: true });
+    expect(withImages.map((p) => p.imageUrl)).toEqual(products.map((p) => `http://127.0.0.1:3000/demo/images/${p.id ?? ""}.svg`));
+    expect(withImages.map((p) => ({ ...p, imageUrl: "" }))).toEqual(products.map((p) => ({ ...p, imageUrl: "" })));
+  });
+
   it("rejects a contact count below 1", async () => {
     await expect(generateDemoStore({ ...options(join(root, "none"), 7), contacts: 0 })).rejects.toThrow("contacts must be a whole number of at least 1");
   });

@@ -26,7 +26,7 @@ const sorted = (values: readonly string[]): string[] => [...values].sort();
 
 const Scopes = z.array(z.string().min(1));
 const Manifest = z.object({
-  settingsPage: z.object({ path: z.string().includes("{installationId}") }),
+  settingsPage: z.object({ path: z.string().includes("{installationId}"), signIn: z.object({ hubspot: z.string().startsWith("/") }) }),
   esps: z.object({
     hubspot: z.object({
       requiredScopes: Scopes,
@@ -68,7 +68,7 @@ const Settings = z.object({ uid: Uid, type: z.literal("settings"), config: z.obj
 const Component = z.object({ uid: Uid, type: z.string() });
 
 const manifest = parseJson(Manifest, "app-manifest.json").esps.hubspot;
-const settingsPagePath = parseJson(Manifest, "app-manifest.json").settingsPage.path;
+const settingsSignIn = parseJson(Manifest, "app-manifest.json").settingsPage.signIn.hubspot;
 const project = parseJson(Project, join(PROJECT, "hsproject.json"));
 const app = parseJson(App, join(APP, "app-hsmeta.json")).config;
 const webhooks = parseJson(Webhooks, join(APP, "webhooks", "webhooks-hsmeta.json")).config;
@@ -160,11 +160,13 @@ describe("the HubSpot developer project", () => {
     expect(wanted.filter((name) => !shown.has(name))).toEqual([]);
   });
 
-  it("opens the installation's panel from the settings page, on the same host", () => {
+  it("asks the same host for a signed sign-in link from the settings page, at the route the server serves", () => {
     expect(settingsSource).toContain('hubspot.extend<"settings">');
     expect(tailorUrlIn(settingsSource)).toBe(tailorUrlIn(cardSource));
-    // The manifest's settings page with HubSpot's installation id (hubspot-<portal id>) filled in.
-    expect(settingsSource).toContain(`\${TAILOR_URL}${settingsPagePath.replace("{installationId}", "hubspot-${")}`);
+    // hubspot.fetch signs the request; the manifest names the route and the server must serve it.
+    expect(settingsSource).toContain(`hubspot.fetch(\`\${TAILOR_URL}${settingsSignIn}\``);
+    expect(readFileSync(new URL("../../../src/server/routes/panel-entry-routes.ts", import.meta.url), "utf8")).toContain(`router.post("${settingsSignIn}"`);
+    expect(settingsSource).toContain("openIframeModal");
   });
 });
 

@@ -54,6 +54,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     return { store, later: () => reopen(store) };
   };
 
+  const changedBy = (by: string) => ({ by, at: "2025-01-01T00:00:00.000Z", note: "" });
+
   describe(`${name} (Store contract)`, () => {
     describe("settings", () => {
       it("returns the documented defaults when none were saved", async () => {
@@ -64,13 +66,40 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       it("returns saved settings after a restart", async () => {
         const { store, later } = await fresh();
         const settings = { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } };
-        await store.saveSettings("shop", settings);
+        await store.saveSettings("shop", settings, changedBy("ana"));
         expect(await (await later()).getSettings("shop")).toEqual(settings);
+      });
+
+      it("numbers every save as a new version, newest first, with who, when and why", async () => {
+        const { store, later } = await fresh();
+        const v1 = { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } };
+        const v2 = { ...v1, lifecycle: { newCustomerDays: 20, activeDays: 60, lapsingDays: 120 } };
+        expect((await store.saveSettings("shop", v1, changedBy("ana"))).version).toBe(1);
+        const saved = await store.saveSettings("shop", v2, { by: "bo", at: "2025-02-02T00:00:00.000Z", note: "shorter windows" });
+        expect(saved).toEqual({ version: 2, by: "bo", at: "2025-02-02T00:00:00.000Z", note: "shorter windows", settings: v2 });
+        const reopened = await later();
+        expect((await reopened.listSettingsVersions("shop", 10)).map((v) => [v.version, v.by])).toEqual([[2, "bo"], [1, "ana"]]);
+        expect((await reopened.listSettingsVersions("shop", 1)).map((v) => v.version)).toEqual([2]);
+        expect((await reopened.getSettingsVersion("shop", 1))?.settings).toEqual(v1);
+        expect(await reopened.getSettingsVersion("shop", 3)).toBeNull();
+        expect(await reopened.listSettingsVersions("other", 10)).toEqual([]);
+      });
+
+      it("rolls back by saving an older version's settings as the newest: getSettings equals it exactly", async () => {
+        const { store } = await fresh();
+        const v1 = { ...defaultSettings(), intent: { viewWeight: 2, cartWeight: 4, orderWeight: 6, halfLifeDays: 30 } };
+        await store.saveSettings("shop", v1, changedBy("ana"));
+        await store.saveSettings("shop", { ...v1, intent: { ...v1.intent, viewWeight: 9 } }, changedBy("bo"));
+        const old = await store.getSettingsVersion("shop", 1);
+        if (old === null) throw new Error("version 1 missing");
+        const rolled = await store.saveSettings("shop", old.settings, { ...changedBy("ana"), note: "rollback to version 1" });
+        expect(rolled.version).toBe(3);
+        expect(await store.getSettings("shop")).toEqual(v1);
       });
 
       it("keeps each installation's settings apart", async () => {
         const { store } = await fresh();
-        await store.saveSettings("a", { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } });
+        await store.saveSettings("a", { ...defaultSettings(), sync: { intervalMinutes: 15, batchSize: 50, pushConcurrency: 2 } }, changedBy("ana"));
         expect((await store.getSettings("b")).sync.intervalMinutes).toBe(60);
       });
     });
@@ -231,6 +260,65 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.checkpointPush("shop", "r1", [], [{ stream: "push", reason: "INVALID_EMAIL", raw: { contactId: "c9" } }]);
         const listed = await (await later()).listQuarantine("shop", { limit: 10, offset: 0 });
         expect(listed.items.map((i) => [i.stream, i.reason])).toEqual([["push", "INVALID_EMAIL"], ["events", "bad 1"]]);
+      });
+    });
+
+    describe("quarantine filter", () => {
+      const bad = (stream: "contacts" | "products" | "events", reason: string, n: number) => ({ stream, reason, raw: { n } });
+      /** Eight entries over two runs and a refused write, oldest first: n = 1..7, then the push. */
+      const filled = async () => {
+        const { store, later } = await fresh();
+        await store.commitPage("shop", "r1", page("contacts", "1", {
+          quarantine: [bad("contacts", "email: invalid email address", 1), bad("contacts", "createdAt: not a valid date", 2), bad("contacts", "Email: INVALID email address", 3)],
+        }));
+        await store.commitPage("shop", "r2", page("events", "2", {
+          quarantine: [bad("events", "at: not a valid date", 4), bad("events", "productId: unknown product", 5), bad("events", "at: not a valid date", 6), bad("events", "at: not a valid date", 7)],
+        }));
+        await store.checkpointPush("shop", "r2", [], [{ stream: "push", reason: "INVALID_EMAIL: rejected by the ESP", raw: { n: 8 } }]);
+        return { store, later };
+      };
+      const ns = (items: readonly { raw: unknown }[]) => items.map((i) => (i.raw as { n: number }).n);
+
+      it("keeps only one stream's entries, newest first, and counts only them", async () => {
+        const { later } = await filled();
+        const listed = await (await later()).listQuarantine("shop", { limit: 10, offset: 0, stream: "events" });
+        expect({ total: listed.total, n: ns(listed.items) }).toEqual({ total: 4, n: [7, 6, 5, 4] });
+      });
+
+      it("matches the reason as a substring, ignoring case", async () => {
+        const { store } = await filled();
+        const listed = await store.listQuarantine("shop", { limit: 10, offset: 0, reason: "Invalid" });
+        expect({ total: listed.total, n: ns(listed.items) }).toEqual({ total: 3, n: [8, 3, 1] });
+      });
+
+      it("combines stream and reason", async () => {
+        const { store } = await filled();
+        const listed = await store.listQuarantine("shop", { limit: 10, offset: 0, stream: "contacts", reason: "valid" });
+        expect({ total: listed.total, n: ns(listed.items) }).toEqual({ total: 3, n: [3, 2, 1] });
+      });
+
+      it("pages through the matches with a limit and an offset", async () => {
+        const { later } = await filled();
+        const reopened = await later();
+        const pages = await Promise.all([0, 2, 4].map((offset) => reopened.listQuarantine("shop", { limit: 2, offset, reason: "not a valid date" })));
+        expect(pages.map((p) => [p.total, ns(p.items)])).toEqual([[4, [7, 6]], [4, [4, 2]], [4, []]]);
+      });
+
+      it("lists what the ESP refused under the push stream", async () => {
+        const { store } = await filled();
+        const listed = await store.listQuarantine("shop", { limit: 10, offset: 0, stream: "push" });
+        expect(listed.items.map((i) => [i.stream, i.reason, i.runId])).toEqual([["push", "INVALID_EMAIL: rejected by the ESP", "r2"]]);
+      });
+
+      it("counts nothing when nothing matches", async () => {
+        const { store } = await filled();
+        expect(await store.listQuarantine("shop", { limit: 10, offset: 0, stream: "products" })).toEqual({ total: 0, items: [] });
+      });
+
+      it("treats an empty reason as no filter", async () => {
+        const { store } = await filled();
+        const listed = await store.listQuarantine("shop", { limit: 3, offset: 0, reason: "" });
+        expect({ total: listed.total, n: ns(listed.items) }).toEqual({ total: 8, n: [8, 7, 6] });
       });
     });
 

@@ -15,7 +15,7 @@ async function storeWith(orderDaysAgo: readonly number[], salt = "spring"): Prom
   const store = createMemoryStore();
   await store.saveInstallation({ id: "shop", esp: "files", name: "Shop", createdAt: "2025-01-01T00:00:00.000Z", propertiesDefined: [] });
   const settings = defaultSettings();
-  await store.saveSettings("shop", { ...settings, experiments: { ...settings.experiments, holdoutShare: 0.2, salt } });
+  await store.saveSettings("shop", { ...settings, experiments: { ...settings.experiments, holdoutShare: 0.2, salt } }, { by: "test", at: "2025-01-01T00:00:00.000Z", note: "" });
   const events: Event[] = ids.flatMap((id) => orderDaysAgo.map((days) => order(id, new Date(NOW.getTime() - days * DAY), 10, [item("p1")])));
   await store.commitPage("shop", "run-1", {
     stream: "contacts", contacts: ids.map((id) => ContactSchema.parse({ id, createdAt: "2024-01-01T00:00:00Z" })), products: [], events, quarantine: [], cleanState: null, cursor: "1",

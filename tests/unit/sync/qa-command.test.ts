@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,7 @@ import { ContactSchema } from "../../../src/domain/index.js";
 import type { Contact, Profile, PropertyValue, Store } from "../../../src/domain/index.js";
 import type { TemplateQaReport } from "../../../src/engine/template-qa.js";
 import { createMemoryStore } from "../../../src/store/memory-store.js";
-import { qaCommand } from "../../../src/sync/qa-command.js";
+import { qaCommand, qaTemplateText } from "../../../src/sync/qa-command.js";
 
 const HUBL = fileURLToPath(new URL("../../fixtures/templates/hubl-winback.html", import.meta.url));
 const KLAVIYO = fileURLToPath(new URL("../../fixtures/templates/klaviyo-recs.html", import.meta.url));
@@ -106,5 +107,25 @@ describe("qaCommand", () => {
       '  empty greeting, line 1: "Hi ," for 2 contacts (50 %); the template has Hi {{firstName}},',
       "  tailor_top_category: prints blank (line 2) for 3 of 4 contacts (75 %)",
     ]);
+  });
+});
+
+describe("qaTemplateText", () => {
+  it("checks pasted text as qaCommand checks the same file", async () => {
+    const store = await shop();
+    const text = await readFile(KLAVIYO, "utf8");
+    expect(await qaTemplateText(store, "shop", text, "Win-back")).toEqual(await json(store, KLAVIYO, "Win-back"));
+  });
+
+  it("names a tailor_ field Tailor never writes among the errors", async () => {
+    const report = await qaTemplateText(await shop(), "shop", "Hi {{ person.first_name|default:'there' }},\n{{ person.tailor_favourite_colour }}\n", null);
+    expect([report.errors, report.fields.find((f) => f.field === "tailor_favourite_colour")?.problem]).toEqual([
+      ["tailor_favourite_colour is not a property Tailor writes (line 2)"],
+      "tailor_favourite_colour is not a property Tailor writes",
+    ]);
+  });
+
+  it("rejects an unknown installation", async () => {
+    await expect(qaTemplateText(await shop(), "nope", "{{ person.tailor_segment }}", null)).rejects.toThrow('unknown installation "nope"');
   });
 });
