@@ -509,6 +509,8 @@ export async function openInstallationFolder(folder: string) {
         const contactLines = page.contacts.length > 0 ? toNdjson(page.contacts) : "";
         const productLines = page.products.length > 0 ? toNdjson(page.products) : "";
         const json = stringifyState(page.cleanState ?? null);
+        // Read before replaceCommit moves `commit` on: the file this page's state replaces.
+        const replacedCleanState = commit.cleanStateFile;
         let cleanStateFile = commit.cleanStateFile;
         let starts: number[] = [];
         try {
@@ -532,10 +534,11 @@ export async function openInstallationFolder(folder: string) {
         } catch (error) {
           await rollBack(error);
         }
-        const previousCleanState = cleanStateJson === json ? null : commit.cleanStateFile;
+        const previousCleanState = cleanStateJson === json ? null : replacedCleanState;
         cleanStateJson = json;
         quarantineStarts?.push(...starts);
-        // The page is committed; in-memory indexes follow, and old files can go.
+        // The page is committed; in-memory indexes follow, and old files can go (an old clean state
+        // may hold people an erasure since forgot: it must not wait for the next open).
         if (contacts !== null) addRecords(contacts, page.contacts);
         if (products !== null) addRecords(products, page.products);
         if (previousCleanState !== null && previousCleanState !== commit.cleanStateFile) await tidy(() => unlink(at(previousCleanState)));

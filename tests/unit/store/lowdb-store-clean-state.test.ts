@@ -28,6 +28,16 @@ describe("lowdb store clean state", () => {
       .toEqual({ before: 1, after: 1, same: false, reopened: { seen: [] } });
   });
 
+  it("keeps one clean-state file across page commits: each page's state replaces the last one's on disk", async () => {
+    const dir = tempDir("tailor-clean-state-");
+    const store = await createLowdbStore(dir);
+    await store.commitPage("shop", "r1", page("contacts", "1", { cleanState: { seen: ["erase.me@example.com"] } }));
+    await store.commitPage("shop", "r1", page("contacts", "2", { cleanState: { seen: ["other@example.com"] } }));
+    await store.commitPage("shop", "r1", page("contacts", "3", { cleanState: { seen: ["third@example.com"] } }));
+    expect(cleanStateFiles(join(dir, "shop"))).toHaveLength(1);
+    expect(everyFile(join(dir, "shop"))).not.toContain("erase.me@example.com");
+  });
+
   it("writes nothing when the state is unchanged", async () => {
     const dir = tempDir("tailor-clean-state-");
     const store = await createLowdbStore(dir);
